@@ -1,0 +1,51 @@
+"""Turning user input into floats, with errors a student can act on."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def to_float(value, cls_name: str) -> float:
+    """The float inside ``value``, or a TypeError that says what was wrong and what to pass."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(
+            f"{cls_name} got the bool {value!r}; pass a number instead (1.0 or 0.0) so a "
+            "comparison result is not mistaken for data."
+        )
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.size == 1 and value.dtype.kind in "iuf":
+            return float(value.reshape(()))
+        raise TypeError(
+            f"{cls_name} holds a single number, got an array of shape {value.shape} and dtype "
+            f"{value.dtype}. Use ad.Tensor for arrays, or pass one element such as x[0]."
+        )
+    if isinstance(value, numbers.Complex):
+        raise TypeError(
+            f"{cls_name} holds a real number, got the complex {value!r}. For the complex-step "
+            "derivative call the function on a plain complex number instead."
+        )
+    kind = type(value).__name__
+    hint = ""
+    if isinstance(value, str):
+        hint = " Convert text with float(...) first."
+    elif isinstance(value, (list, tuple)):
+        hint = " Build one value per element, or use ad.Tensor for arrays."
+    elif hasattr(value, "value") or hasattr(value, "primal"):
+        hint = " It is already an autograd value: use it directly, or take .value / .primal."
+    raise TypeError(f"{cls_name} expects a real number (int or float), got {kind} {value!r:.60}.{hint}")
+
+
+def operand_error(op: str, left, right) -> TypeError:
+    """The TypeError for an operator between types that do not mix, naming both types."""
+    a, b = type(left).__name__, type(right).__name__
+    return TypeError(
+        f"unsupported operand type(s) for {op}: '{a}' and '{b}'. {type(left).__name__} "
+        "arithmetic works with int, float and values of its own type; Scalar (reverse mode) "
+        "and Dual (forward mode) do not mix. Convert the other operand first."
+    )

@@ -1,0 +1,205 @@
+"""Elementary functions on plain numbers: float, complex and numpy arrays.
+
+These are the values every differentiable type (Scalar, Dual, Tensor) builds on, so they carry the
+numerical care in one place:
+
+* float arguments go through :mod:`math` for speed, but domain errors follow numpy's rules: a
+  ``RuntimeWarning`` and ``nan``/``inf`` instead of an exception, so a student's expression that
+  strays out of a function's domain shows ``nan`` where it happened rather than crashing a loop;
+* ``sigmoid`` never exponentiates a large positive number, so ``sigmoid(-1000)`` is exactly 0.0
+  with no overflow warning (``tanh`` is stable in :mod:`math` and numpy already);
+* complex arguments exist for the complex-step derivative. ``abs`` and ``relu`` are not analytic,
+  so for complex ``z`` they use the analytic continuation of the branch selected by ``z.real``
+  (``abs(z) = z`` when ``z.real >= 0`` else ``-z``): that is what makes ``Im f(x + ih) / h`` the
+  derivative of ``f`` through them. For the modulus of a complex number use :func:`numpy.abs`.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+NAMES = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs")
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+# ---------------------------------------------------------------- float arithmetic, numpy rules
+def div(a: float, b: float) -> float:
+    """a / b with IEEE results for b == 0 (inf or nan and a warning) instead of ZeroDivisionError."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        with np.errstate(all="warn"):
+            return float(np.float64(a) / np.float64(b))
+
+
+def power(a: float, b: float) -> float:
+    """a ** b as numpy computes it: a negative base with a fractional exponent gives nan (with a
+    warning), never a Python complex number; 0 ** negative gives inf."""
+    try:
+        r = a**b
+    except ZeroDivisionError:
+        r = None
+    if r is None or isinstance(r, complex):
+        with np.errstate(all="warn"):
+            return float(np.power(np.float64(a), np.float64(b)))
+    return float(r)
+
+
+# ---------------------------------------------------------------------------- float functions
+def _exp_f(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        _warn("overflow encountered in exp")
+        return math.inf
+
+
+def _log_f(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    if x == 0:
+        _warn("divide by zero encountered in log")
+        return -math.inf
+    if x != x:  # nan stays nan, quietly, as in numpy
+        return x
+    _warn("invalid value encountered in log")
+    return math.nan
+
+
+def _sqrt_f(x: float) -> float:
+    if x >= 0:
+        return math.sqrt(x)
+    if x != x:
+        return x
+    _warn("invalid value encountered in sqrt")
+    return math.nan
+
+
+def _trig_f(fn, name):
+    def f(x: float) -> float:
+        try:
+            return fn(x)
+        except ValueError:  # math.sin(inf) raises; numpy gives nan with a warning
+            _warn(f"invalid value encountered in {name}")
+            return math.nan
+
+    return f
+
+
+def _sigmoid_f(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # x < 0, so no overflow
+    return e / (1.0 + e)
+
+
+def _relu_f(x: float) -> float:
+    return 0.0 if x <= 0 else x  # nan propagates (nan <= 0 is False)
+
+
+FLOAT = {
+    "exp": _exp_f,
+    "log": _log_f,
+    "sin": _trig_f(math.sin, "sin"),
+    "cos": _trig_f(math.cos, "cos"),
+    "tan": _trig_f(math.tan, "tan"),
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid_f,
+    "relu": _relu_f,
+    "sqrt": _sqrt_f,
+    "abs": math.fabs,
+}
+
+
+# -------------------------------------------------------------------------- complex functions
+def _sigmoid_c(z: complex) -> complex:
+    if z.real >= 0:
+        return 1.0 / (1.0 + cmath.exp(-z))
+    e = cmath.exp(z)
+    return e / (1.0 + e)
+
+
+COMPLEX = {
+    "exp": cmath.exp,
+    "log": cmath.log,
+    "sin": cmath.sin,
+    "cos": cmath.cos,
+    "tan": cmath.tan,
+    "tanh": cmath.tanh,
+    "sigmoid": _sigmoid_c,
+    "relu": lambda z: z if z.real > 0 else 0j,
+    "sqrt": cmath.sqrt,
+    "abs": lambda z: z if z.real >= 0 else -z,
+}
+
+
+# ---------------------------------------------------------------------------- array functions
+def _sigmoid_a(x: np.ndarray) -> np.ndarray:
+    if np.iscomplexobj(x):
+        return np.where(x.real >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
+    e = np.exp(-np.abs(x))  # never exp of a large positive number
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _relu_a(x: np.ndarray) -> np.ndarray:
+    if np.iscomplexobj(x):
+        return np.where(x.real > 0, x, 0)
+    return np.where(x > 0, x, np.where(np.isnan(x), x, 0.0))
+
+
+def _abs_a(x: np.ndarray) -> np.ndarray:
+    if np.iscomplexobj(x):
+        return np.where(x.real >= 0, x, -x)
+    return np.abs(x)
+
+
+ARRAY = {
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid_a,
+    "relu": _relu_a,
+    "sqrt": np.sqrt,
+    "abs": _abs_a,
+}
+
+
+def as_float_array(x, what: str) -> np.ndarray:
+    """Convert array-like input to a float64 (or complex128) array, refusing what is not numeric."""
+    arr = np.asarray(x)
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(
+            f"{what} expects numbers, got an array of dtype {arr.dtype}. Convert the data to "
+            "floats first, for example with np.asarray(data, dtype=float)."
+        )
+    if arr.dtype.kind == "c":
+        return arr.astype(np.complex128, copy=False)
+    return arr.astype(np.float64, copy=False)
+
+
+def apply(name: str, x):
+    """Evaluate elementary function ``name`` on a plain number or array-like ``x``."""
+    if isinstance(x, float):
+        return FLOAT[name](x)
+    if isinstance(x, numbers.Real):  # int, bool, numpy integer or floating scalars
+        return FLOAT[name](float(x))
+    if isinstance(x, numbers.Complex):
+        return COMPLEX[name](complex(x))
+    if isinstance(x, (np.ndarray, list, tuple)):
+        with np.errstate(divide="warn", invalid="warn", over="warn"):
+            return ARRAY[name](as_float_array(x, name))
+    raise TypeError(
+        f"{name}() expects a number, a numpy array, or an autograd_ref value (Scalar, Dual, "
+        f"Tensor); got {type(x).__name__} {x!r:.60}."
+    )
