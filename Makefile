@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint lab bench release clean
+.PHONY: demo test lint unit browser lab bench release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -19,12 +19,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m autograd_ref.demo
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+test: lint unit browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+browser: $(STAMP)
+	@echo "browser suite: not written yet"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab
