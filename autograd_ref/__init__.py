@@ -9,7 +9,7 @@ from . import finite_diff
 from .dual import Dual
 from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tan, tanh  # noqa: A004
 from .scalar import Scalar
-# trace: pending
+from .trace import Trace, trace
 from .transforms import grad, value_and_grad
 
 __all__ = [
