@@ -408,6 +408,10 @@ class _Tracer:
 
 
 # ---------------------------------------------------------------------------------- tables
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def _width(text: str) -> int:
     """Columns ``text`` occupies in a monospace font (combining marks take none)."""
     return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
@@ -424,15 +428,19 @@ class TraceTable:
     ``"key"`` (``v_1``), ``"index"`` (1), ``"expr"`` (``ln v₋₁``) and ``"value"`` (the primal
     value), plus the tangent or adjoint columns of that table. ``footer`` holds the lines that
     name the outputs (``y = v₅ = …``) or the gradient (``x̄₁ = v̄₋₁ = …``).
+
+    All text is in Unicode normal form NFC: letters with a dot or bar that exist as one character
+    (ẋ, ẏ, ȳ) use it; the others (v̇, v̄, x̄) are a letter plus a combining mark. Normalise a string
+    with ``unicodedata.normalize("NFC", s)`` before comparing it with a cell.
     """
 
     def __init__(
         self, title: str, columns: Sequence[tuple[str, str]], rows: list[dict], footer: list[str]
     ):
-        self.title = title
-        self.columns = list(columns)  # (row key, header) of the columns shown
-        self.rows = rows
-        self.footer = footer
+        self.title = _nfc(title)
+        self.columns = [(key, _nfc(header)) for key, header in columns]  # the columns shown
+        self.rows = [{k: _nfc(v) for k, v in row.items()} for row in rows]
+        self.footer = [_nfc(line) for line in footer]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -683,7 +691,7 @@ class Trace:
         for n in self.nodes:
             row = self._base_row(n)
             if n.op == "input":
-                tangent_expr = f"ẋ{_sub(n.index + self._n)}"
+                tangent_expr = f"x{_DOT}{_sub(n.index + self._n)}"
             else:
                 tangent_expr = _join_terms(self._tangent_terms(n))
             row.update(
@@ -699,7 +707,9 @@ class Trace:
             if is_unit:
                 line += f"  (∂{y}/∂x{_sub(xdot.index(1.0) + 1)})"
             footer.append(line)
-        title = f"Forward tangent trace of {self.f_name} at {self._at()}, seed ẋ = ({seed_text})"
+        title = (
+            f"Forward tangent trace of {self.f_name} at {self._at()}, seed x{_DOT} = ({seed_text})"
+        )
         columns = [
             ("name", "v"),
             ("expr", "expression"),
@@ -726,7 +736,7 @@ class Trace:
         ``adjoint_expr`` the same with the local derivatives worked out (``v̄₄``, ``v̄₂ × v₋₁``).
         """
         target = self._output_index(output)
-        ybar = "ȳ" if not self._multi else f"ȳ{_sub(output % len(self._output_ids) + 1)}"
+        ybar = "y" + _BAR + ("" if not self._multi else _sub(output % len(self._output_ids) + 1))
         bars = self.adjoints(output)
         uses: dict[int, list[str]] = {n.index: [] for n in self.nodes}
         consumers: dict[int, list[int]] = {n.index: [] for n in self.nodes}
@@ -752,7 +762,7 @@ class Trace:
             )
             rows.append(row)
         footer = []
-        y = ybar.replace("ȳ", "y")
+        y = ybar.replace(_BAR, "")
         for x, n in zip(self._input_names(), self.inputs, strict=True):
             xbar = x[0] + _BAR + x[1:]
             footer.append(f"{xbar} = {_vbar(n.index)} = {_value_text(bars[n.index])}  (∂{y}/∂{x})")
