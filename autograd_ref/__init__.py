@@ -6,28 +6,44 @@ tests compare students' work against it.
 """
 
 from . import finite_diff
+from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
 from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tan, tanh  # noqa: A004
+from .modes import checkpoint, no_grad
 from .scalar import Scalar
+from .tensor import Tensor, concatenate, maximum, stack, where
 from .trace import Trace, trace
 from .transforms import grad, value_and_grad
 
 __all__ = [
     "Dual",
     "Scalar",
+    "Tensor",
     "Trace",
     "abs",
+    "checkpoint",
+    "concatenate",
     "cos",
+    "elu",
     "exp",
     "finite_diff",
+    "gelu",
     "grad",
+    "leaky_relu",
     "log",
+    "log_softmax",
+    "maximum",
+    "no_grad",
     "relu",
     "sigmoid",
+    "silu",
     "sin",
+    "softmax",
     "sqrt",
+    "stack",
     "tan",
     "tanh",
     "trace",
     "value_and_grad",
+    "where",
 ]
