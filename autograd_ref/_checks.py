@@ -9,14 +9,14 @@ import numpy as np
 
 def to_float(value, cls_name: str) -> float:
     """The float inside ``value``, or a TypeError that says what was wrong and what to pass."""
-    if isinstance(value, float):
+    if type(value) is float:
         return value
     if isinstance(value, bool):
         raise TypeError(
             f"{cls_name} got the bool {value!r}; pass a number instead (1.0 or 0.0) so a "
             "comparison result is not mistaken for data."
         )
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real):  # int, numpy scalars (np.float64 is a float subclass)
         return float(value)
     if isinstance(value, np.ndarray):
         if value.size == 1 and value.dtype.kind in "iuf":
@@ -38,14 +38,43 @@ def to_float(value, cls_name: str) -> float:
         hint = " Build one value per element, or use ad.Tensor for arrays."
     elif hasattr(value, "value") or hasattr(value, "primal"):
         hint = " It is already an autograd value: use it directly, or take .value / .primal."
-    raise TypeError(f"{cls_name} expects a real number (int or float), got {kind} {value!r:.60}.{hint}")
+    raise TypeError(
+        f"{cls_name} expects a real number (int or float), got {kind} {value!r:.60}.{hint}"
+    )
 
 
 def operand_error(op: str, left, right) -> TypeError:
-    """The TypeError for an operator between types that do not mix, naming both types."""
+    """The TypeError for an operator between types that do not mix, naming both types.
+
+    The message also says which arithmetic the autograd type supports and how to fix the call.
+    """
     a, b = type(left).__name__, type(right).__name__
-    return TypeError(
-        f"unsupported operand type(s) for {op}: '{a}' and '{b}'. {type(left).__name__} "
-        "arithmetic works with int, float and values of its own type; Scalar (reverse mode) "
-        "and Dual (forward mode) do not mix. Convert the other operand first."
-    )
+    ours, other = (left, right) if _is_autograd(left) else (right, left)
+    kind, other_kind = type(ours).__name__, type(other).__name__
+    if _is_autograd(other):
+        remedy = (
+            f"{kind} and {other_kind} are different kinds of autograd value and do not mix: "
+            "use one kind throughout the function (Scalar for reverse mode, Dual for forward "
+            "mode), or take the plain number with .value / .primal."
+        )
+    elif isinstance(other, str):
+        remedy = (
+            f"{kind} arithmetic works with int, float and {kind}; convert text with float(...)."
+        )
+    elif isinstance(other, (list, tuple)):
+        remedy = (
+            f"{kind} arithmetic works with int, float and {kind}; apply the operator to each "
+            "element, or use a numpy array (elementwise) or ad.Tensor."
+        )
+    else:
+        remedy = (
+            f"{kind} arithmetic works with int, float and {kind}; convert the {other_kind} "
+            "operand to a float first."
+        )
+    return TypeError(f"unsupported operand type(s) for {op}: '{a}' and '{b}'. {remedy}")
+
+
+def _is_autograd(x) -> bool:
+    from .functions import is_ad_value  # late import: functions is imported by the types
+
+    return is_ad_value(x)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import cmath
 import math
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -26,31 +28,50 @@ import numpy as np
 NAMES = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs")
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _warn(message: str) -> None:
-    warnings.warn(message, RuntimeWarning, stacklevel=4)
+    """Issue a RuntimeWarning attributed to the first caller outside autograd_ref, as numpy's
+    warnings are: the user sees their own line, and each line warns once by default."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RuntimeWarning, stacklevel=level)
 
 
 # ---------------------------------------------------------------- float arithmetic, numpy rules
 def div(a: float, b: float) -> float:
-    """a / b with IEEE results for b == 0 (inf or nan and a warning) instead of ZeroDivisionError."""
+    """a / b with IEEE results for b == 0 (inf or nan, and a warning), not ZeroDivisionError."""
     try:
         return a / b
     except ZeroDivisionError:
-        with np.errstate(all="warn"):
-            return float(np.float64(a) / np.float64(b))
+        return _numpy_rules(np.divide, a, b, "divide")
 
 
 def power(a: float, b: float) -> float:
     """a ** b as numpy computes it: a negative base with a fractional exponent gives nan (with a
-    warning), never a Python complex number; 0 ** negative gives inf."""
+    warning), never a Python complex number; 0 ** negative and overflow give inf (with a warning).
+    """
     try:
         r = a**b
-    except ZeroDivisionError:
-        r = None
-    if r is None or isinstance(r, complex):
-        with np.errstate(all="warn"):
-            return float(np.power(np.float64(a), np.float64(b)))
+    except (ZeroDivisionError, OverflowError):  # 0.0 ** -1.0, 10.0 ** 400.0
+        return _numpy_rules(np.power, a, b, "power")
+    if type(r) is complex:  # (-8.0) ** (1/3)
+        return _numpy_rules(np.power, a, b, "power")
     return float(r)
+
+
+def _numpy_rules(ufunc, a: float, b: float, name: str) -> float:
+    """``ufunc(a, b)`` in float64 with numpy's warning, attributed to the user's line."""
+    with np.errstate(all="ignore"):
+        r = float(ufunc(np.float64(a), np.float64(b)))
+    if r != r and a == a and b == b:
+        _warn(f"invalid value encountered in {name}")
+    elif r in (math.inf, -math.inf):
+        zero_division = b == 0.0 if name == "divide" else (a == 0.0 and b < 0.0)
+        _warn(f"{'divide by zero' if zero_division else 'overflow'} encountered in {name}")
+    return r
 
 
 # ---------------------------------------------------------------------------- float functions

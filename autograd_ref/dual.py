@@ -12,11 +12,15 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from . import _numeric
 from . import functions as F
 from ._checks import operand_error, to_float
 
 _div = _numeric.div
+_pow = _numeric.power
+_new = object.__new__
 _FLOAT = _numeric.FLOAT
 
 
@@ -35,63 +39,76 @@ class Dual:
         self.primal: float = to_float(primal, "Dual")
         self.tangent: float = to_float(tangent, "Dual tangent")
 
-    @staticmethod
-    def _lift(other, op: str, left) -> Dual:
-        if isinstance(other, Dual):
-            return other
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Dual(float(other))
-        raise operand_error(op, left, other)
-
-    # (a + a'ε) ∘ (b + b'ε), each keeping only the first-order term
+    # ---------------------------------------------------------------------- arithmetic
+    # (a + a'ε) ∘ (b + b'ε), each keeping only the first-order term. Results are built with
+    # _dual (no input checks: both parts are floats already).
     def __add__(self, other):
-        o = Dual._lift(other, "+", self)
-        return Dual(self.primal + o.primal, self.tangent + o.tangent)
+        o = _lift(other, "+", self)
+        if o is NotImplemented:
+            return o
+        return _dual(self.primal + o.primal, self.tangent + o.tangent)
 
     def __radd__(self, other):
-        return Dual._lift(other, "+", other) + self
+        o = _lift(other, "+", self, reflected=True)
+        return o if o is NotImplemented else o + self
 
     def __sub__(self, other):
-        o = Dual._lift(other, "-", self)
-        return Dual(self.primal - o.primal, self.tangent - o.tangent)
+        o = _lift(other, "-", self)
+        if o is NotImplemented:
+            return o
+        return _dual(self.primal - o.primal, self.tangent - o.tangent)
 
     def __rsub__(self, other):
-        return Dual._lift(other, "-", other) - self
+        o = _lift(other, "-", self, reflected=True)
+        return o if o is NotImplemented else o - self
 
     def __mul__(self, other):
-        o = Dual._lift(other, "*", self)
-        return Dual(self.primal * o.primal, self.tangent * o.primal + self.primal * o.tangent)
+        o = _lift(other, "*", self)
+        if o is NotImplemented:
+            return o
+        return _dual(self.primal * o.primal, self.tangent * o.primal + self.primal * o.tangent)
 
     def __rmul__(self, other):
-        return Dual._lift(other, "*", other) * self
+        o = _lift(other, "*", self, reflected=True)
+        return o if o is NotImplemented else o * self
 
     def __truediv__(self, other):
-        o = Dual._lift(other, "/", self)
+        o = _lift(other, "/", self)
+        if o is NotImplemented:
+            return o
         q = _div(self.primal, o.primal)
-        return Dual(q, _div(self.tangent - q * o.tangent, o.primal))
+        return _dual(q, _div(self.tangent - q * o.tangent, o.primal))
 
     def __rtruediv__(self, other):
-        return Dual._lift(other, "/", other) / self
+        o = _lift(other, "/", self, reflected=True)
+        return o if o is NotImplemented else o / self
 
     def __pow__(self, other):
         a = self.primal
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             c = float(other)
-            if self.tangent == 0.0:  # constant base: no derivative to carry (and none to blow up)
-                return Dual(_numeric.power(a, c))
-            return Dual(_numeric.power(a, c), c * _numeric.power(a, c - 1.0) * self.tangent)
-        o = Dual._lift(other, "**", self)
-        value = _numeric.power(a, o.primal)
-        da = o.primal * _numeric.power(a, o.primal - 1.0) * self.tangent if self.tangent else 0.0
+            # A constant base carries no derivative, and a**0 is constant in a: in both cases the
+            # tangent is 0 (c a**(c-1) would be 0 * inf = nan at a = 0 for c = 0).
+            if self.tangent == 0.0 or c == 0.0:
+                return _dual(_pow(a, c), 0.0)
+            return _dual(_pow(a, c), c * _pow(a, c - 1.0) * self.tangent)
+        o = _lift(other, "**", self)
+        if o is NotImplemented:
+            return o
+        value = _pow(a, o.primal)
+        # A zero tangent means "does not depend on the input": skip its term rather than let
+        # 0 * inf make nan (e.g. the base's term at a = 0 when only the exponent varies).
+        da = o.primal * _pow(a, o.primal - 1.0) * self.tangent if self.tangent else 0.0
         # d/db a**b = a**b ln a: nan for a <= 0, where the logarithm is undefined.
-        db = value * _numeric.apply("log", a) * o.tangent if o.tangent else 0.0
-        return Dual(value, da + db)
+        db = value * _FLOAT["log"](a) * o.tangent if o.tangent else 0.0
+        return _dual(value, da + db)
 
     def __rpow__(self, other):
-        return Dual._lift(other, "**", other) ** self
+        o = _lift(other, "**", self, reflected=True)
+        return o if o is NotImplemented else o**self
 
     def __neg__(self):
-        return Dual(-self.primal, -self.tangent)
+        return _dual(-self.primal, -self.tangent)
 
     def __pos__(self):
         return self
@@ -99,41 +116,41 @@ class Dual:
     # ---------------------------------------------------------------- elementary functions
     def exp(self):
         e = _FLOAT["exp"](self.primal)
-        return Dual(e, e * self.tangent)
+        return _dual(e, e * self.tangent)
 
     def log(self):
         dt = _div(self.tangent, self.primal) if self.tangent else 0.0
-        return Dual(_FLOAT["log"](self.primal), dt)
+        return _dual(_FLOAT["log"](self.primal), dt)
 
     def sin(self):
-        return Dual(_FLOAT["sin"](self.primal), _FLOAT["cos"](self.primal) * self.tangent)
+        return _dual(_FLOAT["sin"](self.primal), _FLOAT["cos"](self.primal) * self.tangent)
 
     def cos(self):
-        return Dual(_FLOAT["cos"](self.primal), -_FLOAT["sin"](self.primal) * self.tangent)
+        return _dual(_FLOAT["cos"](self.primal), -_FLOAT["sin"](self.primal) * self.tangent)
 
     def tan(self):
         t = _FLOAT["tan"](self.primal)
-        return Dual(t, (1.0 + t * t) * self.tangent)
+        return _dual(t, (1.0 + t * t) * self.tangent)
 
     def tanh(self):
         t = math.tanh(self.primal)
-        return Dual(t, (1.0 - t * t) * self.tangent)
+        return _dual(t, (1.0 - t * t) * self.tangent)
 
     def sigmoid(self):
         s = _FLOAT["sigmoid"](self.primal)
-        return Dual(s, s * (1.0 - s) * self.tangent)
+        return _dual(s, s * (1.0 - s) * self.tangent)
 
     def relu(self):  # subgradient 0 at the kink
-        return Dual(_FLOAT["relu"](self.primal), self.tangent if self.primal > 0 else 0.0)
+        return _dual(_FLOAT["relu"](self.primal), self.tangent if self.primal > 0 else 0.0)
 
     def sqrt(self):
         r = _FLOAT["sqrt"](self.primal)
-        return Dual(r, _div(0.5 * self.tangent, r) if self.tangent else 0.0)
+        return _dual(r, _div(0.5 * self.tangent, r) if self.tangent else 0.0)
 
     def abs(self):  # subgradient 0 at the kink
         a = self.primal
         sign = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
-        return Dual(math.fabs(a), sign * self.tangent)
+        return _dual(math.fabs(a), sign * self.tangent)
 
     __abs__ = abs
 
@@ -157,9 +174,33 @@ class Dual:
             "... on Duals, or read the number with .primal."
         )
 
+    def __bool__(self):
+        # ``if x:`` tests the primal; branches pick a piece of a piecewise function.
+        return self.primal != 0.0
+
     def __repr__(self) -> str:
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
 
 
 def _primal(x):
     return x.primal if isinstance(x, Dual) else x
+
+
+def _dual(primal: float, tangent: float) -> Dual:
+    """A Dual from two floats, skipping the constructor's input checks."""
+    d = _new(Dual)
+    d.primal = primal
+    d.tangent = tangent
+    return d
+
+
+def _lift(other, op: str, this: Dual, reflected: bool = False):
+    """``other`` as a constant Dual (tangent 0), NotImplemented for numpy arrays (numpy then
+    applies the operator elementwise), or a TypeError naming both operand types."""
+    if isinstance(other, Dual):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return _dual(float(other), 0.0)
+    if isinstance(other, np.ndarray):
+        return NotImplemented
+    raise operand_error(op, other, this) if reflected else operand_error(op, this, other)

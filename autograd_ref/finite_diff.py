@@ -45,7 +45,9 @@ def default_step(x: float, method: str = "central") -> float:
     if method == "complex":
         return COMPLEX_STEP
     if method not in base:
-        raise ValueError(f"unknown method {method!r}; use 'forward', 'backward', 'central' or 'complex'")
+        raise ValueError(
+            f"unknown method {method!r}; use 'forward', 'backward', 'central' or 'complex'"
+        )
     return base[method] * max(1.0, abs(float(x)))
 
 
@@ -70,6 +72,11 @@ def _scalar_value(y, name: str) -> float:
     arr = np.asarray(y)
     if arr.size != 1:
         raise TypeError(f"{name} needs f to return one number; it returned shape {arr.shape}.")
+    if arr.dtype.kind == "c":
+        raise TypeError(
+            f"{name} needs f to return a real number for a real x; it returned {y!r:.60}. "
+            "Return the real part, or use complex_step for complex-valued evaluation."
+        )
     return float(arr.reshape(()))
 
 
@@ -77,21 +84,24 @@ def forward_difference(f: Callable[[float], float], x: float, h: float | None = 
     """(f(x + h) − f(x)) / h: error O(h) + O(ε/h)."""
     x = _scalar_point(x, "forward_difference")
     h = _step(h, x, "forward")
-    return (_scalar_value(f(x + h), "forward_difference") - _scalar_value(f(x), "")) / h
+    name = "forward_difference"
+    return (_scalar_value(f(x + h), name) - _scalar_value(f(x), name)) / h
 
 
 def backward_difference(f: Callable[[float], float], x: float, h: float | None = None) -> float:
     """(f(x) − f(x − h)) / h: error O(h) + O(ε/h)."""
     x = _scalar_point(x, "backward_difference")
     h = _step(h, x, "backward")
-    return (_scalar_value(f(x), "backward_difference") - _scalar_value(f(x - h), "")) / h
+    name = "backward_difference"
+    return (_scalar_value(f(x), name) - _scalar_value(f(x - h), name)) / h
 
 
 def central_difference(f: Callable[[float], float], x: float, h: float | None = None) -> float:
     """(f(x + h) − f(x − h)) / 2h: error O(h²) + O(ε/h)."""
     x = _scalar_point(x, "central_difference")
     h = _step(h, x, "central")
-    up, down = _scalar_value(f(x + h), "central_difference"), _scalar_value(f(x - h), "")
+    name = "central_difference"
+    up, down = _scalar_value(f(x + h), name), _scalar_value(f(x - h), name)
     return (up - down) / (2.0 * h)
 
 
@@ -110,7 +120,7 @@ def complex_step(f: Callable[[complex], complex], x: float, h: float | None = No
         raise TypeError(
             "complex_step: f returned a real number for a complex input, so the imaginary part "
             "was dropped inside f (math.* functions or float() do that). Use ad.* functions or "
-            "numpy, which keep complex values."
+            "numpy, which keep complex values. (If f is constant, its derivative is simply 0.)"
         )
     return float(y.reshape(()).imag / h)
 
@@ -133,20 +143,20 @@ def gradient(f: Callable[[np.ndarray], float], x, method: str = "central", h: fl
         raise ValueError(f"unknown method {method!r}; use 'forward', 'backward' or 'central'")
     g = np.empty_like(x)
     flat, gflat = x.reshape(-1), g.reshape(-1)
-    f0 = None if method == "central" else _scalar_value(f(x), "gradient")
+    f0 = None if method == "central" else _scalar_value(f(x.copy()), "gradient")
     for i in range(flat.size):
         xi = flat[i]
         hi = _step(h, xi, method)
         if method == "central":
             flat[i] = xi + hi
-            f_up = _scalar_value(f(x), "gradient")
+            f_up = _scalar_value(f(x.copy()), "gradient")  # a copy: f may keep its argument
             flat[i] = xi - hi
-            f_down = _scalar_value(f(x), "gradient")
+            f_down = _scalar_value(f(x.copy()), "gradient")
             gflat[i] = (f_up - f_down) / (2.0 * hi)
         else:
             sign = 1.0 if method == "forward" else -1.0
             flat[i] = xi + sign * hi
-            gflat[i] = sign * (_scalar_value(f(x), "gradient") - f0) / hi
+            gflat[i] = sign * (_scalar_value(f(x.copy()), "gradient") - f0) / hi
         flat[i] = xi
     return g
 

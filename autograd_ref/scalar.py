@@ -12,16 +12,25 @@ operators and the dispatching functions of :mod:`autograd_ref.functions`, so the
 floats (a normal backward pass) and on Scalars (``create_graph``: the gradient is itself a graph,
 which is how ``grad(grad(f))`` works).
 
-The backward pass orders nodes by creation number, which is a topological order because a node's
-inputs always exist before it. Finding the nodes is an explicit-stack traversal: no recursion, so a
-chain of a million operations is fine.
+Order. A node's inputs always exist before it, so processing nodes from the newest to the oldest
+(by a creation number, ``_order``) visits every node after all the nodes that consume it: a
+topological order found without recursion, so a chain of a million operations is fine.
+
+Speed. :meth:`Scalar.backward` is the hot path of every training loop, so it fuses the three jobs
+(finding the nodes, ordering them, applying the rules) into one loop over a heap keyed by creation
+number, sends leaf gradients straight to ``.grad``, and inlines the rules of the commonest
+primitives. The inlined lines compute exactly what the table's rules compute; the tests check the
+two paths against each other on every primitive. :func:`_backprop` is the plain, table-only pass
+used by :func:`autograd_ref.grad` (and for ``create_graph``).
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
+from heapq import heappop, heappush
 from itertools import count
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +39,10 @@ from . import _numeric
 from . import functions as F
 from ._checks import operand_error, to_float
 
-_creation = count()
+# Creation numbers count down, so the newest node has the smallest key and a min-heap (or an
+# ascending sort) yields outputs before their inputs.
+_next_order = count(0, -1).__next__
+_new = object.__new__
 
 
 class Primitive(NamedTuple):
@@ -56,6 +68,14 @@ def _sign(x) -> float:
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
 
+def _pow_const_vjp(g, xs, out, aux):
+    # d/da a**c = c a**(c-1); for c == 0 the function is constant, so the derivative is 0 even
+    # at a == 0, where c a**(c-1) would be 0 * inf = nan.
+    if aux == 0.0:
+        return (g * 0.0,)
+    return (g * aux * _pow(xs[0], aux - 1.0),)
+
+
 # Each rule: vjp(g, inputs, out, aux) -> one cotangent per input. `inputs` and `out` are floats in
 # an ordinary backward pass and Scalars when the gradient must itself be differentiable.
 ADD = Primitive("add", lambda g, xs, out, aux: (g, g))
@@ -64,7 +84,7 @@ MUL = Primitive("mul", lambda g, xs, out, aux: (g * xs[1], g * xs[0]))
 DIV = Primitive("div", lambda g, xs, out, aux: (_div(g, xs[1]), -_div(g * out, xs[1])))
 NEG = Primitive("neg", lambda g, xs, out, aux: (-g,))
 # a ** c for a constant c (kept in aux): the exponent is not a node and gets no gradient.
-POW_CONST = Primitive("pow", lambda g, xs, out, aux: (g * aux * _pow(xs[0], aux - 1.0),))
+POW_CONST = Primitive("pow_const", _pow_const_vjp)
 # a ** b with b a Scalar. d/db = a**b ln a is nan for a <= 0: ln is undefined there.
 POW = Primitive(
     "pow",
@@ -76,15 +96,24 @@ SIN = Primitive("sin", lambda g, xs, out, aux: (g * F.cos(xs[0]),))
 COS = Primitive("cos", lambda g, xs, out, aux: (-g * F.sin(xs[0]),))
 TAN = Primitive("tan", lambda g, xs, out, aux: (g * (1.0 + out * out),))
 TANH = Primitive("tanh", lambda g, xs, out, aux: (g * (1.0 - out * out),))
-SIGMOID = Primitive("sigmoid", lambda g, xs, out, aux: (g * out * (1.0 - out),))
-RELU = Primitive("relu", lambda g, xs, out, aux: (g * _step(xs[0]),))
+SIGMOID = Primitive("sigmoid", lambda g, xs, out, aux: (g * (out * (1.0 - out)),))
+RELU = Primitive("relu", lambda g, xs, out, aux: (g * _step(xs[0]),))  # subgradient 0 at 0
 SQRT = Primitive("sqrt", lambda g, xs, out, aux: (_div(g * 0.5, out),))
-ABS = Primitive("abs", lambda g, xs, out, aux: (g * _sign(xs[0]),))
+ABS = Primitive("abs", lambda g, xs, out, aux: (g * _sign(xs[0]),))  # subgradient 0 at 0
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
-    for p in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS)
-}
+    for p in (
+        ADD, SUB, MUL, DIV, NEG, POW_CONST, POW,
+        EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS,
+    )
+}  # fmt: skip
+
+# Elementary functions on floats (math-based, numpy's rules for domain errors).
+_exp, _log, _sin, _cos, _tan = (_numeric.FLOAT[k] for k in ("exp", "log", "sin", "cos", "tan"))
+_tanh, _sigmoid, _sqrt = (_numeric.FLOAT[k] for k in ("tanh", "sigmoid", "sqrt"))
+_fabs = _numeric.FLOAT["abs"]
+_fdiv, _fpow = _numeric.div, _numeric.power
 
 
 @F.register_ad_type
@@ -99,115 +128,146 @@ class Scalar:
     refused on purpose: it would silently cut the graph. Use ``x.value``.
     """
 
-    __slots__ = ("value", "grad", "_parents", "_op", "_aux", "_order", "_g")
+    # The inputs live in two slots, _a and _b (None when absent), not in a tuple: one object per
+    # node instead of two halves the allocations and the garbage collector's work. _g is the
+    # cotangent accumulated during a backward pass; it is 0.0 outside one.
+    __slots__ = ("value", "grad", "_a", "_b", "_op", "_aux", "_order", "_g", "__weakref__")
 
     def __init__(self, value, _parents: tuple = (), _op: Primitive | None = None, _aux=None):
         self.value: float = value if type(value) is float else to_float(value, "Scalar")
         self.grad: float = 0.0
-        self._parents = _parents
+        self._g = 0.0
+        if len(_parents) > 2 or (_op is None) != (not _parents):
+            raise ValueError("a Scalar is a leaf (no inputs, no op) or has 1-2 inputs and an op")
+        self._a = _parents[0] if _parents else None
+        self._b = _parents[1] if len(_parents) == 2 else None
         self._op = _op
         self._aux = _aux
-        self._order = next(_creation)
-        self._g = 0.0
+        self._order = _next_order()
+
+    @property
+    def _parents(self) -> tuple:
+        """The inputs of this node: () for a leaf, one or two Scalars otherwise."""
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        return (a,) if b is None else (a, b)
 
     # ------------------------------------------------------------------ building the graph
-    @staticmethod
-    def _lift(other, op: str, left):
-        if isinstance(other, Scalar):
-            return other
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Scalar(float(other))
-        if isinstance(other, np.ndarray):
-            return NotImplemented  # let numpy broadcast the operation over an object array
-        raise operand_error(op, left, other)
-
+    # The operators build nodes directly (no __init__ call: the value is already a float) and lift
+    # float and int operands inline; node creation is most of the forward pass's cost.
     def __add__(self, other):
-        other = Scalar._lift(other, "+", self)
-        if other is NotImplemented:
-            return other
-        return Scalar(self.value + other.value, (self, other), ADD)
+        if type(other) is not Scalar:
+            other = _lift(other, "+", self)
+            if other is NotImplemented:
+                return other
+        node = _new(Scalar)
+        node.value = self.value + other.value
+        node.grad = node._g = 0.0
+        node._a = self
+        node._b = other
+        node._op = ADD
+        node._aux = None
+        node._order = _next_order()
+        return node
 
     def __radd__(self, other):
-        return Scalar._lift(other, "+", other) + self
+        other = _lift(other, "+", self, reflected=True)
+        return other if other is NotImplemented else other + self
 
     def __sub__(self, other):
-        other = Scalar._lift(other, "-", self)
-        if other is NotImplemented:
-            return other
-        return Scalar(self.value - other.value, (self, other), SUB)
+        if type(other) is not Scalar:
+            other = _lift(other, "-", self)
+            if other is NotImplemented:
+                return other
+        return _node(self.value - other.value, self, other, SUB)
 
     def __rsub__(self, other):
-        return Scalar._lift(other, "-", other) - self
+        other = _lift(other, "-", self, reflected=True)
+        return other if other is NotImplemented else other - self
 
     def __mul__(self, other):
-        other = Scalar._lift(other, "*", self)
-        if other is NotImplemented:
-            return other
-        return Scalar(self.value * other.value, (self, other), MUL)
+        if type(other) is not Scalar:
+            other = _lift(other, "*", self)
+            if other is NotImplemented:
+                return other
+        node = _new(Scalar)
+        node.value = self.value * other.value
+        node.grad = node._g = 0.0
+        node._a = self
+        node._b = other
+        node._op = MUL
+        node._aux = None
+        node._order = _next_order()
+        return node
 
     def __rmul__(self, other):
-        return Scalar._lift(other, "*", other) * self
+        other = _lift(other, "*", self, reflected=True)
+        return other if other is NotImplemented else other * self
 
     def __truediv__(self, other):
-        other = Scalar._lift(other, "/", self)
-        if other is NotImplemented:
-            return other
-        return Scalar(_numeric.div(self.value, other.value), (self, other), DIV)
+        if type(other) is not Scalar:
+            other = _lift(other, "/", self)
+            if other is NotImplemented:
+                return other
+        return _node(_fdiv(self.value, other.value), self, other, DIV)
 
     def __rtruediv__(self, other):
-        return Scalar._lift(other, "/", other) / self
+        other = _lift(other, "/", self, reflected=True)
+        return other if other is NotImplemented else other / self
 
     def __pow__(self, other):
         if isinstance(other, Scalar):
-            return Scalar(_numeric.power(self.value, other.value), (self, other), POW)
+            return _node(_fpow(self.value, other.value), self, other, POW)
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             c = float(other)
-            return Scalar(_numeric.power(self.value, c), (self,), POW_CONST, c)
+            return _node(_fpow(self.value, c), self, None, POW_CONST, c)
         if isinstance(other, np.ndarray):
             return NotImplemented
         raise operand_error("**", self, other)
 
     def __rpow__(self, other):
-        return Scalar._lift(other, "**", other) ** self
+        other = _lift(other, "**", self, reflected=True)
+        return other if other is NotImplemented else other**self
 
     def __neg__(self):
-        return Scalar(-self.value, (self,), NEG)
+        return _node(-self.value, self, None, NEG)
 
     def __pos__(self):
         return self
 
-    def _unary(self, op: Primitive) -> Scalar:
-        return Scalar(_numeric.FLOAT[op.name](self.value), (self,), op)
-
+    # ---------------------------------------------------------------- elementary functions
     def exp(self):
-        return self._unary(EXP)
+        return _node(_exp(self.value), self, None, EXP)
 
     def log(self):
-        return self._unary(LOG)
+        return _node(_log(self.value), self, None, LOG)
 
     def sin(self):
-        return self._unary(SIN)
+        return _node(_sin(self.value), self, None, SIN)
 
     def cos(self):
-        return self._unary(COS)
+        return _node(_cos(self.value), self, None, COS)
 
     def tan(self):
-        return self._unary(TAN)
+        return _node(_tan(self.value), self, None, TAN)
 
     def tanh(self):
-        return self._unary(TANH)
+        return _node(_tanh(self.value), self, None, TANH)
 
     def sigmoid(self):
-        return self._unary(SIGMOID)
+        return _node(_sigmoid(self.value), self, None, SIGMOID)
 
     def relu(self):
-        return self._unary(RELU)
+        v = self.value
+        return _node(0.0 if v <= 0.0 else v, self, None, RELU)  # nan stays nan
 
     def sqrt(self):
-        return self._unary(SQRT)
+        return _node(_sqrt(self.value), self, None, SQRT)
 
     def abs(self):
-        return self._unary(ABS)
+        return _node(_fabs(self.value), self, None, ABS)
 
     __abs__ = abs
 
@@ -232,6 +292,11 @@ class Scalar:
             "ad.log, ... on Scalars, or read the number with .value."
         )
 
+    def __bool__(self):
+        # Truth testing is allowed (``if x:`` reads the value) but documented: it does not
+        # record anything, so branches choose a piece of a piecewise function, as in PyTorch.
+        return self.value != 0.0
+
     def __repr__(self) -> str:
         return f"Scalar(value={self.value!r}, grad={self.grad!r})"
 
@@ -242,14 +307,191 @@ class Scalar:
         Gradients accumulate across calls, as in PyTorch: reset ``.grad`` (or build a fresh graph)
         before a second pass if you want the gradient of that pass alone.
         """
-        order = _backprop(self, 1.0, create_graph=False)
-        for node in order:
-            node.grad += node._g
-            node._g = 0.0
+        _backward(self)
+
+
+def _node(value: float, a: Scalar, b: Scalar | None, op: Primitive, aux=None) -> Scalar:
+    """A new interior node (no input checks: ``value`` is already a float)."""
+    node = _new(Scalar)
+    node.value = value
+    node.grad = node._g = 0.0
+    node._a = a
+    node._b = b
+    node._op = op
+    node._aux = aux
+    node._order = _next_order()
+    return node
+
+
+def _leaf(value: float) -> Scalar:
+    """A new leaf holding a float (a constant operand lifted into the graph)."""
+    node = _new(Scalar)
+    node.value = value
+    node.grad = node._g = 0.0
+    node._a = node._b = node._op = node._aux = None
+    node._order = _next_order()
+    return node
+
+
+def _lift(other, op: str, this: Scalar, reflected: bool = False):
+    """``other`` as a Scalar leaf (a constant), NotImplemented for arrays, else a clear error."""
+    kind = type(other)
+    if kind is float:
+        return _leaf(other)
+    if kind is int:
+        return _leaf(float(other))
+    if isinstance(other, Scalar):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return _leaf(float(other))
+    if isinstance(other, np.ndarray):
+        return NotImplemented  # numpy then applies the operator elementwise (an object array)
+    raise operand_error(op, other, this) if reflected else operand_error(op, this, other)
 
 
 def _value(x):
     return x.value if isinstance(x, Scalar) else x
+
+
+# --------------------------------------------------------------------------- backward passes
+_FIRST_SLOTS = 64  # initial length of the slot list of a backward pass (it grows as needed)
+_FREE_GROWTH = 1 << 16  # the list may always grow this far (a 512 kB list, scanned in ~1 ms)
+_MAX_SLOTS = 1 << 22  # nodes older than this (in creation numbers) always wait in the heap
+
+
+def _backward(root: Scalar) -> None:
+    """The fused backward pass behind :meth:`Scalar.backward` (floats only).
+
+    Nodes are processed newest first. A node created ``i`` operations before ``root`` lives in
+    ``slots[i]``, so walking the list in index order is a topological order; no sort and no
+    separate search of the graph. A node is placed when its first contribution arrives (its
+    ``_g`` is still 0.0; placing it again, when earlier contributions cancelled to 0.0, is
+    harmless). The walk reaches it only after every newer node, so after all its consumers: its
+    ``_g`` is complete. Leaves have no rule to apply, so their contributions go straight into
+    ``.grad`` and they take no slot.
+
+    The list grows (geometrically) to hold the graph. A node far older than the rest (an
+    intermediate result computed long ago, say) would make the list long and mostly empty, so it
+    waits in a heap instead, processed (oldest last) after the list; once the heap is in use the
+    list stops growing, which keeps "list first, then heap" a topological order.
+    """
+    if root._op is None:
+        root.grad += 1.0
+        return
+    base = root._order
+    root._g = 1.0
+    slots = [None] * _FIRST_SLOTS
+    slots[0] = root
+    n = _FIRST_SLOTS
+    deferred: list = []  # heap of (creation number, node)
+    try:
+        for node in slots:  # the loop sees slots appended while it runs
+            if node is None:
+                continue
+            g = node._g
+            node._g = 0.0
+            node.grad += g
+            op = node._op
+            a = node._a
+            b = node._b
+            # Inlined rules: each line equals the table rule of the same primitive on floats
+            # (tests/test_scalar.py checks every primitive both ways).
+            if op is ADD:
+                ga = gb = g
+            elif op is MUL:
+                ga = g * b.value
+                gb = g * a.value
+            elif op is SUB:
+                ga = g
+                gb = -g
+            elif op is RELU:
+                ga = g * (1.0 if a.value > 0 else 0.0)
+            elif op is TANH:
+                t = node.value
+                ga = g * (1.0 - t * t)
+            elif op is SIGMOID:
+                s = node.value
+                ga = g * (s * (1.0 - s))
+            elif op is EXP:
+                ga = g * node.value
+            elif b is None:
+                (ga,) = op.vjp(g, (a.value,), node.value, node._aux)
+            else:
+                ga, gb = op.vjp(g, (a.value, b.value), node.value, node._aux)
+            # Send ga to a and gb to b: leaves take it into .grad, interior nodes accumulate in
+            # _g and are placed on their first contribution. (Written out twice: a loop over
+            # the two inputs would cost a tuple and an iterator per node.)
+            if a._op is None:
+                a.grad += ga
+            else:
+                pg = a._g
+                if pg == 0.0:
+                    i = a._order - base
+                    if i < n:
+                        slots[i] = a
+                    else:
+                        n = _place_far(slots, deferred, a, i)
+                a._g = pg + ga
+            if b is None:
+                continue
+            if b._op is None:
+                b.grad += gb
+            else:
+                pg = b._g
+                if pg == 0.0:
+                    i = b._order - base
+                    if i < n:
+                        slots[i] = b
+                    else:
+                        n = _place_far(slots, deferred, b, i)
+                b._g = pg + gb
+        if deferred:
+            _backward_deferred(deferred)
+    except BaseException:
+        # Interrupted (Ctrl-C): restore the invariant _g == 0.0, so that the next pass is right.
+        for node in slots:
+            if node is not None:
+                node._g = 0.0
+        for _, node in deferred:
+            node._g = 0.0
+        raise
+
+
+def _place_far(slots: list, deferred: list, node: Scalar, i: int) -> int:
+    """Place ``node`` beyond the end of ``slots``: grow the list, or defer the node to the heap.
+
+    Returns the (possibly new) length of ``slots``.
+    """
+    n = len(slots)
+    if not deferred and i < _MAX_SLOTS and (i < 4 * n or i < _FREE_GROWTH):
+        slots.extend([None] * (max(i + 1, 2 * n) - n))
+        slots[i] = node
+        return len(slots)
+    heappush(deferred, (node._order, node))
+    return n
+
+
+def _backward_deferred(heap: list) -> None:
+    """Finish a backward pass with the nodes that were too old for the slot list (rare)."""
+    last = None
+    while heap:
+        node = heappop(heap)[1]
+        if node is last:  # placed twice (its contributions had cancelled to 0.0): done already
+            continue
+        last = node
+        g = node._g
+        node._g = 0.0
+        node.grad += g
+        parents = node._parents
+        grads = node._op.vjp(g, [p.value for p in parents], node.value, node._aux)
+        for p, gp in zip(parents, grads, strict=True):
+            if p._op is None:
+                p.grad += gp
+            else:
+                pg = p._g
+                if pg == 0.0:
+                    heappush(heap, (p._order, p))
+                p._g = pg + gp
 
 
 def topological_order(root: Scalar) -> list[Scalar]:
@@ -259,24 +501,26 @@ def topological_order(root: Scalar) -> list[Scalar]:
     stack = [root]
     pop, push, keep, mark = stack.pop, stack.append, order.append, seen.add
     while stack:
-        for parent in pop()._parents:
-            if id(parent) not in seen:
+        node = pop()
+        for parent in (node._a, node._b):
+            if parent is not None and id(parent) not in seen:
                 mark(id(parent))
                 keep(parent)
                 push(parent)
-    order.sort(key=_creation_order, reverse=True)
+    order.sort(key=_order_key)  # creation numbers count down: newest (outputs) first
     return order
 
 
-def _creation_order(node: Scalar) -> int:
-    return node._order
+_order_key = attrgetter("_order")
 
 
 def _backprop(root: Scalar, seed, create_graph: bool) -> list[Scalar]:
     """Set ``node._g`` to d(root)/d(node) for every node; return the nodes in the order used.
 
-    With ``create_graph`` the cotangents are Scalars built from the nodes themselves, so the
-    result can be differentiated again. The caller resets ``_g`` afterwards.
+    The table-only pass: every rule comes from :data:`PRIMITIVES`. With ``create_graph`` the
+    cotangents are Scalars built from the nodes themselves, so the result can be differentiated
+    again. The caller must reset ``_g`` to 0.0 on every returned node afterwards (cotangent
+    Scalars refer back to the graph; leaving them would also break :func:`_backward`).
     """
     order = topological_order(root)
     for node in order:
@@ -286,21 +530,11 @@ def _backprop(root: Scalar, seed, create_graph: bool) -> list[Scalar]:
         op = node._op
         if op is None:
             continue
-        g = node._g
         parents = node._parents
         if create_graph:
-            grads = op.vjp(g, parents, node, node._aux)
-        elif op is ADD:  # the two commonest rules, inlined: same maths as the table, no call
-            parents[0]._g += g
-            parents[1]._g += g
-            continue
-        elif op is MUL:
-            a, b = parents
-            a._g += g * b.value
-            b._g += g * a.value
-            continue
+            grads = op.vjp(node._g, parents, node, node._aux)
         else:
-            grads = op.vjp(g, [p.value for p in parents], node.value, node._aux)
+            grads = op.vjp(node._g, [p.value for p in parents], node.value, node._aux)
         for parent, gp in zip(parents, grads, strict=True):
             parent._g = parent._g + gp
     return order
