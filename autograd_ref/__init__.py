@@ -5,7 +5,7 @@ function transforms with JAX's names. Lecture notebooks demonstrate with it; the
 tests compare students' work against it.
 """
 
-from . import finite_diff
+from . import data, finite_diff, nn, optim, viz
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
 from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tan, tanh  # noqa: A004
@@ -24,6 +24,7 @@ __all__ = [
     "checkpoint",
     "concatenate",
     "cos",
+    "data",
     "elu",
     "exp",
     "finite_diff",
@@ -33,7 +34,9 @@ __all__ = [
     "log",
     "log_softmax",
     "maximum",
+    "nn",
     "no_grad",
+    "optim",
     "relu",
     "sigmoid",
     "silu",
@@ -45,5 +48,6 @@ __all__ = [
     "tanh",
     "trace",
     "value_and_grad",
+    "viz",
     "where",
 ]

@@ -1,0 +1,550 @@
+"""Neural-network building blocks on :class:`~autograd_ref.Tensor`: modules, losses, initialisers.
+
+Layout convention (used everywhere in the course): inputs are row vectors stacked in a batch, ``x``
+of shape ``(batch, in_features)``, and a :class:`Linear` layer stores its weight as
+``(in_features, out_features)``::
+
+    y = x @ weight + bias          # (batch, in) @ (in, out) + (out,) -> (batch, out)
+
+For one example ``x`` of shape ``(in,)`` this is the lectures' ``y = W x + b`` with
+``W = weight.T``: the same numbers, stored transposed so a batch needs no transposes at all.
+
+A :class:`Module` finds its parameters by looking through its attributes, recursively, into other
+Modules and into lists, tuples and dicts of them; every :class:`~autograd_ref.Tensor` it meets is a
+parameter. :func:`functional_call` turns a module back into a pure function of a dict of
+parameters: the "purification" of the lectures (``torch.func.functional_call`` in PyTorch).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = [
+    "Linear",
+    "MLP",
+    "Module",
+    "accuracy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "functional_call",
+    "grad_norms",
+    "he_normal",
+    "he_uniform",
+    "mse_loss",
+    "uniform",
+    "xavier_normal",
+    "xavier_uniform",
+]
+
+
+def _ad():
+    """The autograd_ref package (imported late: nn is itself imported by the package)."""
+    import autograd_ref
+
+    return autograd_ref
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+
+
+def _constant(x) -> np.ndarray:
+    """The numbers inside a target: targets are data, never differentiated."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+# ------------------------------------------------------------------------------------ modules
+def _walk(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Tensor, Any, Any]]:
+    """Every Tensor reachable from ``obj``: (dotted name, tensor, container, key in container).
+
+    A shared Tensor is yielded at every place it occurs (functional_call must replace all of
+    them); callers that want each parameter once deduplicate by identity. ``seen`` holds the
+    containers already entered, so reference cycles end.
+    """
+    if isinstance(obj, Module):
+        items = vars(obj).items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    elif isinstance(obj, dict):
+        items = obj.items()
+    else:
+        return
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    for key, value in items:
+        name = f"{prefix}{key}"
+        if isinstance(value, Tensor):
+            yield name, value, obj, key
+        else:
+            yield from _walk(value, name + ".", seen)
+
+
+class Module:
+    """Base class: subclasses store layers and Tensors as attributes and define ``forward``.
+
+    ``module(x)`` calls ``module.forward(x)``. Parameters are discovered, not registered: every
+    Tensor reachable through attributes, including inside lists, tuples and dicts and inside other
+    Modules, in attribute order. A Tensor shared by two layers is one parameter (listed under the
+    first name found), so an optimiser updates it once.
+    """
+
+    def forward(self, *inputs):
+        raise NotImplementedError(
+            f"{type(self).__name__} must define forward(self, x) to say what calling it computes"
+        )
+
+    def __call__(self, *inputs, **kwargs):
+        return self.forward(*inputs, **kwargs)
+
+    def named_parameters(self) -> list[tuple[str, Tensor]]:
+        """(dotted name, Tensor) pairs such as ("layers.0.weight", W), each parameter once."""
+        found: dict[int, tuple[str, Tensor]] = {}
+        for name, tensor, _, _ in _walk(self, "", set()):
+            found.setdefault(id(tensor), (name, tensor))
+        return list(found.values())
+
+    def parameters(self) -> list[Tensor]:
+        """The parameters, in the order of :meth:`named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers the parameters hold in total."""
+        return sum(int(p.data.size) for p in self.parameters())
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``.grad = None``) before the next backward pass.
+
+        Gradients accumulate across backward passes (``+=``), which is what makes a parameter used
+        twice get the sum of both contributions; between optimisation steps they must be cleared.
+        """
+        for p in self.parameters():
+            p.grad = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+# ------------------------------------------------------------------------------- initialisers
+def _generator(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be a np.random.Generator, an int seed or None (seed 0), got {type(rng).__name__}"
+    )
+
+
+def _shape(shape) -> tuple[int, ...]:
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+    if not shape or any(s < 1 for s in shape):
+        raise ValueError(f"an initialiser needs a shape of positive sizes, got {shape}")
+    return shape
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) for the (in, out) layout: rows are inputs, the last axis outputs."""
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    return math.prod(shape[:-1]), shape[-1]
+
+
+def uniform(shape, a: float, rng=None) -> np.ndarray:
+    """Entries drawn from U(-a, a). The vanishing-gradient experiments use a = 0.5."""
+    a = float(a)
+    if not a > 0:
+        raise ValueError(f"uniform: the half-width a must be positive, got {a}")
+    return _generator(rng).uniform(-a, a, size=_shape(shape))
+
+
+def xavier_uniform(shape, rng=None, gain: float = 1.0) -> np.ndarray:
+    """Glorot/Xavier: U(-a, a) with a = gain·sqrt(6 / (fan_in + fan_out)).
+
+    Chosen so the variance of activations and of gradients stays roughly constant through
+    layers with tanh or sigmoid-like activations. ``shape`` is (fan_in, fan_out), as Linear's
+    weight.
+    """
+    shape = _shape(shape)
+    fan_in, fan_out = _fans(shape)
+    return uniform(shape, gain * math.sqrt(6.0 / (fan_in + fan_out)), rng)
+
+
+def xavier_normal(shape, rng=None, gain: float = 1.0) -> np.ndarray:
+    """Glorot/Xavier, normal version: N(0, σ²) with σ = gain·sqrt(2 / (fan_in + fan_out))."""
+    shape = _shape(shape)
+    fan_in, fan_out = _fans(shape)
+    return gain * math.sqrt(2.0 / (fan_in + fan_out)) * _generator(rng).standard_normal(shape)
+
+
+def he_normal(shape, rng=None) -> np.ndarray:
+    """He/Kaiming: N(0, σ²) with σ = sqrt(2 / fan_in), for ReLU layers.
+
+    ReLU zeroes half of its inputs on average, halving the variance; the factor 2 puts it back.
+    """
+    shape = _shape(shape)
+    fan_in, _ = _fans(shape)
+    return math.sqrt(2.0 / fan_in) * _generator(rng).standard_normal(shape)
+
+
+def he_uniform(shape, rng=None) -> np.ndarray:
+    """He/Kaiming, uniform version: U(-a, a) with a = sqrt(6 / fan_in)."""
+    shape = _shape(shape)
+    fan_in, _ = _fans(shape)
+    return uniform(shape, math.sqrt(6.0 / fan_in), rng)
+
+
+def _default_uniform(shape, rng=None) -> np.ndarray:
+    return uniform(shape, 1.0 / math.sqrt(_fans(_shape(shape))[0]), rng)
+
+
+_INITS: dict[str, Callable] = {
+    "uniform": _default_uniform,
+    "xavier_uniform": xavier_uniform,
+    "xavier": xavier_uniform,
+    "glorot_uniform": xavier_uniform,
+    "glorot": xavier_uniform,
+    "xavier_normal": xavier_normal,
+    "glorot_normal": xavier_normal,
+    "he_normal": he_normal,
+    "he": he_normal,
+    "kaiming_normal": he_normal,
+    "he_uniform": he_uniform,
+    "kaiming_uniform": he_uniform,
+}
+
+
+def _initialiser(init) -> Callable:
+    if callable(init):
+        return init
+    if isinstance(init, str) and init in _INITS:
+        return _INITS[init]
+    raise ValueError(
+        f"unknown init {init!r}; use one of {sorted(_INITS)} or a function init(shape, rng=...) "
+        "returning an array, e.g. functools.partial(ad.nn.uniform, a=0.5)"
+    )
+
+
+# -------------------------------------------------------------------------------------- layers
+class Linear(Module):
+    """Affine layer ``y = x @ weight + bias`` with weight of shape (in_features, out_features).
+
+    ``x`` may be one example of shape (in_features,) or a batch (..., in_features); numpy arrays
+    are accepted and treated as constants. ``init`` names the weight initialiser ("xavier_uniform"
+    by default, "he_normal", "uniform" = U(±1/sqrt(in_features)), ...) or is a function
+    ``init(shape, rng=...)``; biases start at 0. ``rng`` (Generator, int seed, or None for seed 0)
+    makes the weights reproducible.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, init="xavier_uniform", bias: bool = True,
+        rng=None,
+    ):
+        for name, size in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {size!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        shape = (self.in_features, self.out_features)
+        w = np.asarray(_initialiser(init)(shape, rng=_generator(rng)), dtype=np.float64)
+        if w.shape != shape:
+            raise ValueError(f"Linear: init returned shape {w.shape}, expected {shape}")
+        self.weight = Tensor(w, requires_grad=True)
+        self.bias = Tensor(np.zeros(self.out_features), requires_grad=True) if bias else None
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            got = "a scalar" if x.ndim == 0 else f"{x.shape[-1]} features"
+            raise ValueError(
+                f"{self!r} expects inputs whose last axis has {self.in_features} features; got "
+                f"shape {tuple(x.shape)} ({got}). Inputs are rows: a batch has shape "
+                f"(batch, {self.in_features})."
+            )
+        out = x @ self.weight
+        return out if self.bias is None else out + self.bias
+
+    def __repr__(self) -> str:
+        return (
+            f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None})"
+        )
+
+
+_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "identity")
+_RELU_LIKE = ("relu", "leaky_relu", "elu", "gelu", "silu")
+
+
+class MLP(Module):
+    """A multilayer perceptron: Linear layers of ``sizes``, ``activation`` between them.
+
+    ``MLP([2, 16, 16, 2])`` is Linear(2, 16), activation, Linear(16, 16), activation,
+    Linear(16, 2): no activation after the last layer, whose outputs are logits (use
+    :func:`cross_entropy`) or regression values (use :func:`mse_loss`). ``activation`` is a name
+    from ``"relu" "tanh" "sigmoid" "leaky_relu" "elu" "gelu" "silu" "identity"`` or a function of a
+    Tensor. ``init=None`` picks He (normal) for ReLU-like activations and Xavier (uniform)
+    otherwise. The layers live in ``self.layers``, so parameters are named "layers.0.weight",
+    "layers.0.bias", "layers.1.weight", ...
+    """
+
+    def __init__(
+        self, sizes: Sequence[int], activation: str | Callable = "relu", init=None,
+        bias: bool = True, rng=None,
+    ):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        if isinstance(activation, str):
+            if activation not in _ACTIVATIONS:
+                raise ValueError(
+                    f"MLP: unknown activation {activation!r}; use one of {list(_ACTIVATIONS)} "
+                    "or pass a function of a Tensor"
+                )
+        elif not callable(activation):
+            raise TypeError(f"MLP: activation must be a name or a function, got {activation!r}")
+        if init is None:
+            init = "he_normal" if activation in _RELU_LIKE else "xavier_uniform"
+        rng = _generator(rng)  # one generator for all layers, so layers get different weights
+        self.sizes = sizes
+        self.activation = activation
+        self.layers = [
+            Linear(n_in, n_out, init=init, bias=bias, rng=rng)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+
+    def _activate(self, h):
+        act = self.activation
+        if callable(act):
+            return act(h)
+        if act == "identity":
+            return h
+        return getattr(_ad(), act)(h)
+
+    def forward(self, x):
+        h = x
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = self._activate(h)
+        return h
+
+    def __repr__(self) -> str:
+        act = self.activation if isinstance(self.activation, str) else getattr(
+            self.activation, "__name__", repr(self.activation)
+        )
+        return f"MLP({self.sizes}, activation={act!r})"
+
+
+# --------------------------------------------------------------------------------- purification
+def functional_call(module: Module, params: Mapping[str, Any], *inputs, **kwargs):
+    """Evaluate ``module(*inputs)`` with parameters taken from ``params`` instead of the module.
+
+    ``params`` maps names from ``module.named_parameters()`` to Tensors or arrays (arrays become
+    constant Tensors); names left out keep the module's own parameter. The module is unchanged
+    afterwards: its Tensors are swapped in for the duration of the call only (a Tensor shared by
+    several layers is replaced everywhere). This makes a model a pure function of its parameters,
+    which is what ``ad.grad`` and friends differentiate::
+
+        params = {name: p.data for name, p in model.named_parameters()}
+        def loss(params):
+            return ad.nn.cross_entropy(ad.nn.functional_call(model, params, X), y)
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"functional_call: params must be a dict name -> Tensor or array, got "
+            f"{type(params).__name__}; build one with dict(model.named_parameters())"
+        )
+    places = list(_walk(module, "", set()))
+    known: dict[str, Tensor] = {}  # each parameter under its first name, as named_parameters
+    for name, tensor, _, _ in places:
+        if all(t is not tensor for t in known.values()):
+            known[name] = tensor
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        raise KeyError(
+            f"functional_call: {unknown} are not parameters of {type(module).__name__}; its "
+            f"parameters are {list(known)}"
+        )
+    replacement: dict[int, Tensor] = {}
+    for name, value in params.items():
+        original = known[name]
+        value = _as_tensor(value)
+        if tuple(value.shape) != tuple(original.shape):
+            raise ValueError(
+                f"functional_call: params[{name!r}] has shape {tuple(value.shape)} but the "
+                f"module's parameter has shape {tuple(original.shape)}"
+            )
+        replacement[id(original)] = value
+    swaps = [(c, k, t) for _, t, c, k in places if id(t) in replacement]
+    for container, _, _ in swaps:
+        if isinstance(container, tuple):
+            raise TypeError(
+                "functional_call cannot replace a Tensor stored directly in a tuple; store the "
+                "module's Tensors in a list or as attributes"
+            )
+    try:
+        for container, key, tensor in swaps:
+            _set(container, key, replacement[id(tensor)])
+        return module(*inputs, **kwargs)
+    finally:
+        for container, key, tensor in swaps:
+            _set(container, key, tensor)
+
+
+def _set(container, key, value) -> None:
+    if isinstance(container, Module):
+        object.__setattr__(container, key, value)
+    else:
+        container[key] = value
+
+
+# ------------------------------------------------------------------------------------- losses
+def _check_same_shape(a, b, name: str, hint: str) -> None:
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(
+            f"{name}: predictions have shape {tuple(a.shape)} but targets have shape "
+            f"{tuple(b.shape)}; they must match exactly (broadcasting here would silently "
+            f"compare every prediction with every target). {hint}"
+        )
+
+
+def mse_loss(prediction, target) -> Tensor:
+    """Mean squared error: the mean over all entries of (prediction - target)²."""
+    prediction = _as_tensor(prediction)
+    target = target if isinstance(target, Tensor) else np.asarray(target, dtype=np.float64)
+    _check_same_shape(
+        prediction, target, "mse_loss",
+        "For an (n, 1) model output and (n,) targets, use y.reshape(-1, 1).",
+    )
+    diff = prediction - target
+    return (diff * diff).mean()
+
+
+def cross_entropy(logits, targets) -> Tensor:
+    """Softmax cross-entropy from logits, averaged over the batch.
+
+    ``logits`` has shape (batch, classes); ``targets`` holds integer class labels of shape
+    (batch,). The loss is ``-mean_i log softmax(logits_i)[targets_i]``, computed with
+    ``log_softmax`` (which subtracts the row maximum), so logits of ±1000 give finite losses and
+    gradients; its gradient with respect to the logits is ``(softmax(logits) - onehot) / batch``.
+    """
+    logits = _as_tensor(logits)
+    targets = _constant(targets)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"cross_entropy expects logits of shape (batch, classes), got shape "
+            f"{tuple(logits.shape)}. For a single example use logits.reshape(1, -1) and [label]."
+        )
+    n, classes = logits.shape
+    if targets.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: logits have shape {tuple(logits.shape)}, so targets must have shape "
+            f"({n},) (one class label per row); got shape {targets.shape}."
+        )
+    if targets.dtype.kind not in "iu":
+        raise TypeError(
+            f"cross_entropy: targets must be integer class labels, got dtype {targets.dtype}. "
+            "Convert with y.astype(int) (one-hot or probability targets are not supported)."
+        )
+    if n and (targets.min() < 0 or targets.max() >= classes):
+        raise ValueError(
+            f"cross_entropy: logits have shape {tuple(logits.shape)} ({classes} classes), so "
+            f"labels must lie in 0..{classes - 1}; targets range from {targets.min()} to "
+            f"{targets.max()}."
+        )
+    log_probs = _ad().log_softmax(logits, axis=-1)
+    return -log_probs[np.arange(n), targets].mean()
+
+
+def _binary_targets(targets, like: Tensor, name: str) -> np.ndarray:
+    targets = np.asarray(_constant(targets), dtype=np.float64)
+    _check_same_shape(like, targets, name, "Reshape the targets (e.g. y.reshape(-1, 1)).")
+    if targets.size and (targets.min() < 0.0 or targets.max() > 1.0):
+        raise ValueError(f"{name}: targets must lie in [0, 1] (labels 0/1 or probabilities)")
+    return targets
+
+
+def binary_cross_entropy(probabilities, targets, eps: float = 1e-12) -> Tensor:
+    """Mean binary cross-entropy of probabilities p against targets t in [0, 1].
+
+    ``-mean(t log p + (1 - t) log(1 - p))``, with p and 1 - p clipped below at ``eps`` = 1e-12
+    inside the logarithms, so a confident wrong prediction costs at most -log(1e-12) ≈ 27.6 rather
+    than inf. Where clipping is active the gradient is 0 — the sigmoid has saturated — which is
+    why training should prefer :func:`binary_cross_entropy_with_logits`.
+    """
+    p = _as_tensor(probabilities)
+    t = _binary_targets(targets, p, "binary_cross_entropy")
+    if p.data.size and (p.data.min() < 0.0 or p.data.max() > 1.0):
+        raise ValueError(
+            "binary_cross_entropy expects probabilities in [0, 1] (e.g. sigmoid outputs); got "
+            f"values from {p.data.min():.4g} to {p.data.max():.4g}. For raw scores use "
+            "binary_cross_entropy_with_logits."
+        )
+    ad = _ad()
+    log_p = ad.log(ad.maximum(p, eps))
+    log_not_p = ad.log(ad.maximum(1.0 - p, eps))
+    return -(t * log_p + (1.0 - t) * log_not_p).mean()
+
+
+def binary_cross_entropy_with_logits(logits, targets) -> Tensor:
+    """Binary cross-entropy of sigmoid(z) against t, computed from the logits z, stably.
+
+    log σ(z) and log(1 - σ(z)) are the two entries of ``log_softmax([z, 0])``, so this is a
+    two-class cross-entropy: finite for any z, with the exact gradient mean(σ(z) - t) everywhere,
+    including z = 0.
+    """
+    z = _as_tensor(logits)
+    t = _binary_targets(targets, z, "binary_cross_entropy_with_logits")
+    ad = _ad()
+    log_probs = ad.log_softmax(ad.stack([z, Tensor(np.zeros(z.shape))], axis=0), axis=0)
+    return -(t * log_probs[0] + (1.0 - t) * log_probs[1]).mean()
+
+
+# ------------------------------------------------------------------------------------ metrics
+def accuracy(scores, targets, threshold: float = 0.5) -> float:
+    """Fraction of correct predictions.
+
+    ``scores`` of shape (n, classes) with classes >= 2 are compared by argmax; a single score per
+    example ((n,) or (n, 1)) predicts class 1 above ``threshold`` (0.5 for probabilities, pass 0.0
+    for logits).
+    """
+    s = np.asarray(_constant(scores), dtype=np.float64)
+    t = _constant(targets).reshape(-1)
+    if s.ndim == 2 and s.shape[1] >= 2:
+        predicted = np.argmax(s, axis=1)
+    else:
+        predicted = (s.reshape(-1) > threshold).astype(np.int64)
+    if predicted.shape != t.shape:
+        raise ValueError(
+            f"accuracy: {predicted.shape[0]} predictions (scores shape {s.shape}) but "
+            f"{t.shape[0]} targets"
+        )
+    return float(np.mean(predicted == t))
+
+
+def grad_norms(module: Module, weights_only: bool = True) -> dict[str, float]:
+    """Euclidean norm of each parameter's gradient, by name, after a backward pass.
+
+    With ``weights_only`` (default) only parameters whose name ends in "weight" are listed: the
+    per-layer picture the vanishing-gradient lecture plots with :func:`autograd_ref.viz.
+    gradient_norms`.
+    """
+    norms = {}
+    for name, p in module.named_parameters():
+        if weights_only and not name.endswith("weight"):
+            continue
+        if p.grad is None:
+            raise ValueError(
+                f"grad_norms: parameter {name!r} has no gradient; call loss.backward() first"
+            )
+        norms[name] = float(np.linalg.norm(p.grad))
+    return norms
