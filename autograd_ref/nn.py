@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, lift
 
 __all__ = [
     "Linear",
@@ -52,8 +52,9 @@ def _ad():
     return autograd_ref
 
 
-def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+def _as_tensor(x, what: str = "ad.nn") -> Tensor:
+    """Tensors pass through; numbers and arrays become constant Tensors (float64, no copy)."""
+    return x if isinstance(x, Tensor) else lift(x, what)
 
 
 def _constant(x) -> np.ndarray:
@@ -262,7 +263,7 @@ class Linear(Module):
         self.bias = Tensor(np.zeros(self.out_features), requires_grad=True) if bias else None
 
     def forward(self, x):
-        x = _as_tensor(x)
+        x = _as_tensor(x, "Linear")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             got = "a scalar" if x.ndim == 0 else f"{x.shape[-1]} features"
             raise ValueError(
@@ -445,6 +446,8 @@ def cross_entropy(logits, targets) -> Tensor:
             f"{tuple(logits.shape)}. For a single example use logits.reshape(1, -1) and [label]."
         )
     n, classes = logits.shape
+    if n == 0 or classes == 0:
+        raise ValueError(f"cross_entropy: logits of shape {tuple(logits.shape)} hold no examples")
     if targets.shape != (n,):
         raise ValueError(
             f"cross_entropy: logits have shape {tuple(logits.shape)}, so targets must have shape "
@@ -455,7 +458,7 @@ def cross_entropy(logits, targets) -> Tensor:
             f"cross_entropy: targets must be integer class labels, got dtype {targets.dtype}. "
             "Convert with y.astype(int) (one-hot or probability targets are not supported)."
         )
-    if n and (targets.min() < 0 or targets.max() >= classes):
+    if (targets.min() < 0 or targets.max() >= classes):
         raise ValueError(
             f"cross_entropy: logits have shape {tuple(logits.shape)} ({classes} classes), so "
             f"labels must lie in 0..{classes - 1}; targets range from {targets.min()} to "

@@ -291,6 +291,8 @@ def test_cross_entropy_bad_targets_name_the_shapes(targets, error, message):
 def test_cross_entropy_wants_2d_logits():
     with pytest.raises(ValueError, match=r"\(batch, classes\).*\(3,\)"):
         nn.cross_entropy(ad.Tensor(np.zeros(3)), np.array([0]))
+    with pytest.raises(ValueError, match="no examples"):
+        nn.cross_entropy(ad.Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
 
 
 def test_mse_loss_value_gradient_and_shape_check():
