@@ -99,8 +99,11 @@ class SGD:
                 g = g + self.weight_decay * p.data
             if self.momentum:
                 v = self.velocity[i]
-                v = g.copy() if v is None else self.momentum * v + g
-                self.velocity[i] = v
+                if v is None:
+                    v = self.velocity[i] = np.array(g, dtype=np.float64)  # v1 = g1
+                else:
+                    v *= self.momentum  # in place: no new arrays per step
+                    v += g
                 g = v
             p.data -= self.lr * g
             updated += 1
