@@ -13,7 +13,7 @@ from .modes import checkpoint, no_grad
 from .scalar import Scalar
 from .tensor import Tensor, concatenate, maximum, stack, where
 from .trace import Trace, trace
-from .transforms import grad, value_and_grad
+from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
     "Dual",
@@ -30,6 +30,10 @@ __all__ = [
     "finite_diff",
     "gelu",
     "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
     "leaky_relu",
     "log",
     "log_softmax",
@@ -48,6 +52,7 @@ __all__ = [
     "tanh",
     "trace",
     "value_and_grad",
+    "vjp",
     "viz",
     "where",
 ]

@@ -23,11 +23,13 @@ from .tensor import (
     _make,
     apply,
     backprop,
-    forward_depth,
+    forward_leaf,
     is_grad_enabled,
     linked_leaf,
-    set_forward_depth,
+    pop_forward_level,
+    push_forward_level,
     set_grad_enabled,
+    tangent_at,
 )
 
 
@@ -116,14 +118,13 @@ def _checkpoint_vjp(g, xs, out, aux) -> tuple:
 
 
 def _checkpoint_jvp(ts, xs, out, aux):
-    leaves = [linked_leaf(x) if isinstance(x, Tensor) else _make(x) for x in xs]
-    for leaf, t in zip(leaves, ts, strict=True):
-        leaf._tangent = t
-    depth = set_forward_depth(forward_depth() + 1)
+    # recompute f with the tangents on a fresh forward level of its own
+    level = push_forward_level()
     try:
-        tangent = _call(aux, leaves)._tangent
+        leaves = [forward_leaf(x, level, t) for x, t in zip(xs, ts, strict=True)]
+        tangent = tangent_at(_call(aux, leaves), level)
     finally:
-        set_forward_depth(depth)
+        pop_forward_level(level)
     return np.zeros(out.shape) if tangent is None else tangent
 
 

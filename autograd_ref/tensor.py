@@ -12,8 +12,11 @@ rules run on plain numpy arrays in an ordinary backward pass; inside the functio
 run on Tensors, so the gradient is itself a graph that can be differentiated again.
 
 Forward mode uses the same table: while :func:`autograd_ref.jvp` is running, a Tensor may carry a
-tangent (``_tangent``), and each operation pushes its inputs' tangents through the primitive's JVP
-rules as it computes its value. No reverse graph is needed for that.
+tangent, and each operation pushes its inputs' tangents through the primitive's JVP rules as it
+computes its value. No reverse graph is needed for that. Tangents are tagged with the forward
+"level" (one fresh id per ``jvp`` call) they belong to, in ``_tangent = {level: tangent}``: a
+tangent left on a Tensor by a finished ``jvp`` is ignored, and nested forward transforms keep their
+perturbations apart.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from .primitives import Primitive
 
 _creation = count(1)  # leaves keep order 0: they have no inputs, any position after their users
 _GRAD_ENABLED = True  # False inside ad.no_grad(): operations record nothing
-_FORWARD_DEPTH = 0  # > 0 while a jvp is evaluating its function: tangents are propagated
+_LEVELS: tuple[int, ...] = ()  # active forward-mode levels (jvp calls), outermost first
+_FORWARD_DEPTH = 0  # len(_LEVELS): > 0 while a jvp is evaluating, cheap to test in every op
+_level_ids = count(1)
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -56,11 +61,27 @@ def forward_depth() -> int:
     return _FORWARD_DEPTH
 
 
-def set_forward_depth(depth: int) -> int:
-    """Set the forward-mode depth; return the previous one (used by the transforms)."""
-    global _FORWARD_DEPTH
-    previous, _FORWARD_DEPTH = _FORWARD_DEPTH, depth
-    return previous
+def push_forward_level() -> int:
+    """Open a new forward-mode level (a ``jvp`` starting); return its id."""
+    global _LEVELS, _FORWARD_DEPTH
+    level = next(_level_ids)
+    _LEVELS = (*_LEVELS, level)
+    _FORWARD_DEPTH = len(_LEVELS)
+    return level
+
+
+def pop_forward_level(level: int) -> None:
+    """Close the innermost forward-mode level, which must be ``level``."""
+    global _LEVELS, _FORWARD_DEPTH
+    if not _LEVELS or _LEVELS[-1] != level:
+        raise RuntimeError(f"forward levels out of order: closing {level}, open {_LEVELS}")
+    _LEVELS = _LEVELS[:-1]
+    _FORWARD_DEPTH = len(_LEVELS)
+
+
+def tangent_at(x: Tensor, level: int):
+    """The tangent ``x`` carries at forward level ``level``, or None (zero)."""
+    return None if x._tangent is None else x._tangent.get(level)
 
 
 # ------------------------------------------------------------------- converting input data
@@ -145,7 +166,28 @@ def linked_leaf(x: Tensor) -> Tensor:
         leaf._op = P.IDENTITY
         leaf._order = next(_creation)
     if x._tangent is not None:
-        leaf._tangent = x._tangent
+        leaf._tangent = dict(x._tangent)
+    return leaf
+
+
+def forward_leaf(x, level: int, tangent) -> Tensor:
+    """A fresh node for ``jvp`` to seed: ``x``'s numbers with ``tangent`` at forward ``level``.
+
+    It keeps what ``x`` carries for enclosing transforms (its graph link when ``x`` records
+    gradients, its tangents at outer levels), and records nothing new otherwise.
+    """
+    if isinstance(x, Tensor):
+        if x.requires_grad and _GRAD_ENABLED:
+            leaf = linked_leaf(x)
+        else:
+            leaf = _make(x.data)
+            if x._tangent is not None:
+                leaf._tangent = dict(x._tangent)
+    else:
+        leaf = _make(x)
+    tangents = leaf._tangent if leaf._tangent is not None else {}
+    tangents[level] = tangent
+    leaf._tangent = tangents
     return leaf
 
 
@@ -228,39 +270,54 @@ def apply(prim: Primitive, xs: tuple[Tensor, ...], aux=None) -> Tensor:
 
 
 def _push_tangent(out: Tensor, prim: Primitive, xs: tuple[Tensor, ...], aux) -> None:
-    """Forward mode: set ``out._tangent`` from the inputs' tangents with the JVP rules.
+    """Forward mode: set ``out``'s tangents from the inputs' tangents with the JVP rules.
 
-    The rules run on arrays, unless the tangent must itself be differentiated by an enclosing
-    reverse-mode transform (an input records a graph, or a tangent is a Tensor): then they run on
-    Tensors and are recorded. Forward mode is switched off while a rule runs, so the rule's own
-    operations do not push tangents of tangents.
+    Levels are handled outermost first. A rule for level L runs with only the levels outside L
+    active, so its own operations push the outer tangents (giving mixed derivatives when forward
+    modes are nested) but never tangents of level L itself. It runs on plain arrays unless its
+    result must stay differentiable: when ``out`` records a graph (an enclosing reverse transform
+    differentiates the tangent), a tangent is a Tensor, or an input carries an outer tangent.
     """
-    global _FORWARD_DEPTH
-    tangents = [x._tangent for x in xs]
-    recorded = out.requires_grad or any(isinstance(t, Tensor) for t in tangents)
-    args = xs if recorded else tuple(x.data for x in xs)
-    res = out if recorded else out.data
-    depth, _FORWARD_DEPTH = _FORWARD_DEPTH, 0
+    global _LEVELS, _FORWARD_DEPTH
+    levels = _LEVELS
+    result: dict = {}
+    out._tangent = result
     try:
-        rules = prim.jvp
-        if type(rules) is tuple:
-            tangent = None
-            for t, rule in zip(tangents, rules, strict=True):
-                if t is not None:
-                    part = rule(t, args, res, aux)
-                    tangent = part if tangent is None else tangent + part
-        else:
-            filled = tuple(
-                np.zeros(x.shape) if t is None else t for x, t in zip(xs, tangents, strict=True)
+        for pos, level in enumerate(levels):
+            tangents = [None if x._tangent is None else x._tangent.get(level) for x in xs]
+            if all(t is None for t in tangents):
+                continue
+            outer = levels[:pos]
+            recorded = (
+                out.requires_grad
+                or any(isinstance(t, Tensor) for t in tangents)
+                or any(x._tangent is not None and any(o in x._tangent for o in outer) for x in xs)
             )
-            tangent = rules(filled, args, res, aux)
-        if tangent.shape != out.shape:
-            tangent = P.broadcast_to(tangent, out.shape)
+            args = xs if recorded else tuple(x.data for x in xs)
+            res = out if recorded else out.data
+            _LEVELS, _FORWARD_DEPTH = outer, len(outer)
+            rules = prim.jvp
+            if type(rules) is tuple:
+                tangent = None
+                for t, rule in zip(tangents, rules, strict=True):
+                    if t is not None:
+                        part = rule(t, args, res, aux)
+                        tangent = part if tangent is None else tangent + part
+            else:
+                filled = tuple(
+                    np.zeros(x.shape) if t is None else t
+                    for x, t in zip(xs, tangents, strict=True)
+                )
+                tangent = rules(filled, args, res, aux)
+            if tangent.shape != out.shape:
+                tangent = P.broadcast_to(tangent, out.shape)
+            if not isinstance(tangent, Tensor):
+                tangent = np.asarray(tangent, dtype=_float64)
+            result[level] = tangent
     finally:
-        _FORWARD_DEPTH = depth
-    if not isinstance(tangent, Tensor):
-        tangent = np.asarray(tangent, dtype=_float64)
-    out._tangent = tangent
+        _LEVELS, _FORWARD_DEPTH = levels, len(levels)
+    if not result:
+        out._tangent = None
 
 
 # --------------------------------------------------------------------------- the Tensor class
@@ -799,6 +856,7 @@ __all__ = [
     "concatenate",
     "is_grad_enabled",
     "lift",
+    "forward_leaf",
     "linked_leaf",
     "maximum",
     "set_grad_enabled",
