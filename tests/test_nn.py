@@ -425,6 +425,26 @@ def test_loss_of_a_params_dict_differentiates_through_backward():
     assert all(p.grad is not None for p in model.parameters())  # from backward_param_grads only
 
 
+def test_functional_call_under_ad_value_and_grad_over_arrays():
+    model = nn.MLP([2, 5, 2], activation="tanh", rng=3)
+    X, y = ad.data.two_moons(12, seed=1)
+    names = [name for name, _ in model.named_parameters()]
+    arrays = [p.data.copy() for p in model.parameters()]
+
+    def loss(*params):
+        named = dict(zip(names, params, strict=True))
+        return nn.cross_entropy(nn.functional_call(model, named, X), y)
+
+    value, grads = ad.value_and_grad(loss, argnums=tuple(range(len(names))))(*arrays)
+    own = backward_param_grads(model, lambda out: nn.cross_entropy(out, y), X)
+    assert value == pytest.approx(float(nn.cross_entropy(model(X), y).data), rel=1e-15)
+    for name, g in zip(names, grads, strict=True):
+        assert isinstance(g, np.ndarray) and g.shape == own[name].shape
+        np.testing.assert_allclose(g, own[name], rtol=1e-14, atol=1e-16)
+    for p, before in zip(model.parameters(), arrays, strict=True):
+        np.testing.assert_array_equal(p.data, before)
+
+
 # ------------------------------------------------------------------------------- the headline
 def test_mlp_2_16_16_2_reaches_97_percent_on_two_moons():
     X, y = ad.data.two_moons(200, noise=0.1, seed=0)
