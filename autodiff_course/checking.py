@@ -54,7 +54,8 @@ def expect_close(
         _fail(what, expected, received, f" (shape {got.shape}, expected shape {want.shape})", hint)
     if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         err = np.max(np.abs(got - want)) if got.size else 0.0
-        _fail(what, expected, received, f" (max abs error {err:.3g}; rtol={rtol:g}, atol={atol:g})", hint)
+        detail = f" (max abs error {err:.3g}; rtol={rtol:g}, atol={atol:g})"
+        _fail(what, expected, received, detail, hint)
     print(f"ok {what}: expected {_fmt(expected)}, received {_fmt(received)}")
 
 

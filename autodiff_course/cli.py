@@ -1,0 +1,134 @@
+"""The ``autodiff-course`` command: release, autograde, validate, demo.
+
+Exit status: 0 success; 1 the check failed (validate found failing tests, release --check found a
+stale release); 2 the tool could not run (the message says what to fix); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_TIMEOUT
+from .grading_kernel import DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_MB
+from .layout import CourseError, check_course_root, default_workspace, find_course_root
+
+
+def _root(args) -> Path:
+    return check_course_root(args.course_root) if args.course_root else find_course_root()
+
+
+def _release(args) -> int:
+    from .release import check_release, release
+
+    root = _root(args)
+    if args.check:
+        problems = check_release(root, args.ids or None)
+        if problems:
+            print("the committed release is stale: run `autodiff-course release` and commit "
+                  "assignments/", file=sys.stderr)
+            return 1
+        print("assignments/ matches a fresh release")
+        return 0
+    release(root, args.ids or None)
+    return 0
+
+
+def _autograde(args) -> int:
+    from . import batch
+
+    root = _root(args)
+    workspace = Path(args.workspace) if args.workspace else default_workspace(root)
+    options = batch.Options(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory_mb,
+                            cpu_seconds=args.cpu_seconds, progress=not args.no_progress,
+                            db_url=args.db_url)
+    outcome = batch.autograde(Path(args.submissions), root=root, workspace=workspace,
+                              assignments=args.assignment or None, options=options)
+    print(batch.summary(outcome, args.jobs))
+    return 0
+
+
+def _validate(args) -> int:
+    from .validate import validate
+
+    report = validate(Path(args.notebook), timeout=args.timeout)
+    return 0 if report.ok else 1
+
+
+def _demo(args) -> int:
+    from .demo import demo
+
+    demo(_root(args), workspace=Path(args.workspace) if args.workspace else None, jobs=args.jobs)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autodiff-course",
+        description="Release, grade and self-check the autodiff course's notebooks (on nbgrader).",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course-root", metavar="DIR",
+                        help="the folder holding solutions/ "
+                             "(default: found from the working folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", parents=[common], help="generate assignments/ from solutions/")
+    p.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="do not write: exit 1 if assignments/ differs from a fresh release")
+    p.set_defaults(run=_release)
+
+    p = sub.add_parser("autograde", parents=[common],
+                       help="grade SUBMISSIONS/<student>/<id>/<notebook>.ipynb")
+    p.add_argument("submissions", metavar="SUBMISSIONS")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="grading state: submitted, autograded, feedback, gradebook, grades.csv "
+                        "(default: grading/ in the course root, or $AUTODIFF_COURSE_WORKSPACE)")
+    p.add_argument("--assignment", action="append", metavar="ID",
+                   help="grade only this assignment (repeatable; default: every one submitted)")
+    p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"per-cell time limit (default {DEFAULT_TIMEOUT})")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help=f"students graded at a time (default 1; this machine has {os.cpu_count()} "
+                        "cores, more jobs than cores gains nothing)")
+    p.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"address-space cap of each grading kernel (default {DEFAULT_MEMORY_MB})")
+    p.add_argument("--cpu-seconds", type=int, default=DEFAULT_CPU_SECONDS, metavar="S",
+                   help=f"CPU-time cap of each grading kernel (default {DEFAULT_CPU_SECONDS})")
+    p.add_argument("--db-url", metavar="URL",
+                   help="gradebook database (default sqlite in the workspace; e.g. "
+                        "postgresql+psycopg2://user:pw@host/db)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_autograde)
+
+    p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fail")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
+                   help="per-cell time limit (default 120)")
+    p.set_defaults(run=_validate, course_root=None)
+
+    p = sub.add_parser("demo", parents=[common],
+                       help="release and grade sample submissions in a temporary workspace")
+    p.add_argument("--workspace", metavar="DIR", help="keep the demo's files in DIR")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N")
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CourseError as err:
+        print(f"autodiff-course {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"autodiff-course {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

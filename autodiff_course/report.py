@@ -1,0 +1,126 @@
+"""Grade rows: the statuses, grades.csv, the printed table, and feedback pages for ungraded work."""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections import Counter
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+GRADED, TIMED_OUT, CRASHED = "graded", "timed-out", "crashed"
+UNREADABLE, MISSING, FLAGGED = "unreadable", "missing", "flagged"
+STATUSES = (GRADED, TIMED_OUT, CRASHED, UNREADABLE, MISSING, FLAGGED)
+
+
+@dataclass
+class Row:
+    """One notebook of one student's assignment, as it lands in grades.csv.
+
+    ``score`` counts automatic points plus any manual grades already entered; ``pending_manual``
+    is the points of written answers still waiting for a person (formgrader).
+    """
+
+    student: str
+    assignment: str
+    notebook: str
+    score: float
+    max_score: float
+    status: str
+    message: str
+    pending_manual: float = 0.0
+    seconds: float = 0.0
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.student, self.assignment, self.notebook)
+
+
+COLUMNS = [f.name for f in fields(Row)]
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def read_csv(path: Path) -> list[Row]:
+    if not Path(path).is_file():
+        return []
+    with open(path, newline="") as handle:
+        rows = []
+        for r in csv.DictReader(handle):
+            rows.append(Row(
+                student=r.get("student", ""), assignment=r.get("assignment", ""),
+                notebook=r.get("notebook", ""), score=_number(r.get("score")),
+                max_score=_number(r.get("max_score")), status=r.get("status", ""),
+                message=r.get("message", ""), pending_manual=_number(r.get("pending_manual")),
+                seconds=_number(r.get("seconds")),
+            ))
+        return rows
+
+
+def write_csv(path: Path, rows: list[Row], *, merge: bool = True) -> list[Row]:
+    """Write grades.csv; rows already there for other (student, assignment) pairs are kept."""
+    path = Path(path)
+    new_keys = {(r.student, r.assignment) for r in rows}
+    kept = [r for r in read_csv(path) if (r.student, r.assignment) not in new_keys] if merge else []
+    everything = sorted(kept + rows, key=lambda r: (r.assignment, r.student, r.notebook))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in everything:
+            record = asdict(row)
+            record["score"] = f"{row.score:g}"
+            record["max_score"] = f"{row.max_score:g}"
+            record["pending_manual"] = f"{row.pending_manual:g}"
+            record["seconds"] = f"{row.seconds:.2f}"
+            writer.writerow(record)
+    tmp.replace(path)
+    return everything
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: list[Row], *, message_width: int = 70) -> str:
+    """The summary table the autograde command prints."""
+    header = ["student", "assignment", "score", "status", "message"]
+    body = []
+    for r in sorted(rows, key=lambda r: (r.assignment, r.student, r.notebook)):
+        score = f"{r.score:g}/{r.max_score:g}"
+        if r.pending_manual:
+            score += f" (+{r.pending_manual:g}?)"
+        body.append([r.student, r.assignment, score, r.status, _clip(r.message, message_width)])
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for line in body:
+        lines.append("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def status_counts(rows: list[Row]) -> str:
+    counts = Counter(r.status for r in rows)
+    return ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+
+
+def note_page(row: Row) -> str:
+    """Feedback for a notebook that was not executed (missing, unreadable, flagged, crashed...)."""
+    title = f"{row.assignment}: {row.notebook} ({row.student})"
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
+        "max-width: 50em; margin: 2em auto'>\n"
+        f"<h1>{html.escape(title)}</h1>\n"
+        f"<p><strong>Score: {row.score:g} / {row.max_score:g}</strong> "
+        f"(status: {html.escape(row.status)})</p>\n"
+        f"<p>{html.escape(row.message)}</p>\n"
+        "<p>Check your notebook with <code>autodiff-course validate &lt;notebook&gt;</code> "
+        "before submitting again.</p>\n</body></html>\n"
+    )
