@@ -42,6 +42,8 @@ import numpy as np
 from . import _numeric
 
 _PLAIN = (np.ndarray, np.generic, float, int)
+_add_reduce = np.add.reduce  # np.sum without its Python wrapper: this runs in every backward pass
+_max_reduce = np.maximum.reduce
 
 
 class Primitive(NamedTuple):
@@ -69,14 +71,18 @@ def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
+    if gshape[lead:] == shape:  # only leading axes were added (a bias row): sum them away
+        return _add_reduce(g, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
     )
-    return np.sum(g, axis=axes, keepdims=True).reshape(shape)
+    return _add_reduce(g, axis=axes, keepdims=True).reshape(shape)
 
 
 def sum_to(x, shape: tuple):
     """:func:`sum_to_array` for arrays, the differentiable ``sum_to`` primitive for Tensors."""
+    if x.shape == shape:
+        return x
     if isinstance(x, _PLAIN):
         return sum_to_array(x, shape)
     return x._sum_to(shape)
@@ -103,7 +109,7 @@ def transpose(x, axes: tuple | None):
 def swap_last(x):
     """Transpose the last two axes (the matrix transpose of a stack of matrices)."""
     if isinstance(x, _PLAIN):
-        return np.swapaxes(x, -1, -2)
+        return x.T if x.ndim == 2 else x.swapaxes(-1, -2)
     n = x.ndim
     return x.transpose((*range(n - 2), n - 1, n - 2))
 
@@ -135,7 +141,7 @@ def cos(x):
 def total(x, axis: tuple | None, keepdims: bool):
     """Sum over ``axis`` (the ``sum`` primitive for Tensors)."""
     if isinstance(x, _PLAIN):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return _add_reduce(x, axis=axis, keepdims=keepdims)
     return x.sum(axis=axis, keepdims=keepdims)
 
 
@@ -178,41 +184,37 @@ def scatter_array(g, index, shape: tuple) -> np.ndarray:
 
     Basic indexing picks each entry at most once, so plain assignment is enough. Integer-array
     indexing may pick an entry several times (``x[[0, 0]]``); each pick contributes, so the
-    contributions are added with ``np.bincount`` on flat positions, which is much faster than
-    ``np.add.at`` and handles the repeats the same way.
+    contributions are added with ``np.add.at`` (``out[index] += g`` would keep only one of them).
     """
+    out = np.zeros(shape)
     if is_basic_index(index):
-        out = np.zeros(shape)
         out[index] = g
-        return out
-    size = 1
-    for n in shape:
-        size *= n
-    flat = np.arange(size).reshape(shape)[index]
-    g = np.broadcast_to(g, flat.shape)
-    return np.bincount(flat.ravel(), weights=g.ravel(), minlength=size).reshape(shape)
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 def _log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     # subtract the max first: exp never sees a large positive number, so logits of 1e4 are fine
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - _max_reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(_add_reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - _max_reduce(x, axis=axis, keepdims=True))
+    return e / _add_reduce(e, axis=axis, keepdims=True)
 
 
 def _max_share(x: np.ndarray, out: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     """Where the maximum sits, as weights summing to one: tied maxima share equally.
 
-    That is the average of the one-sided derivatives, which is what central differences see.
+    For a pair of ties that is the average of the one-sided derivatives, which is what a central
+    difference sees; for k ties, 1/k each keeps the derivative along all-ones equal to 1.
     """
     keep = out if keepdims or axis is None else np.expand_dims(out, axis)
     hit = x == keep
     with np.errstate(invalid="ignore", divide="ignore"):
-        return hit / np.sum(hit, axis=axis, keepdims=True)
+        return hit / _add_reduce(hit, axis=axis, keepdims=True)
 
 
 def _axes(axis, x) -> tuple:
@@ -227,7 +229,26 @@ def _expand(g, x, axis, keepdims: bool):
         for a in _axes(axis, x):
             kshape[a] = 1
         g = reshape(g, tuple(kshape))
+    if isinstance(g, _PLAIN):  # a filled copy: faster than np.broadcast_to's Python wrapper
+        out = np.empty(shape)
+        out[...] = g
+        return out
     return broadcast_to(g, shape)
+
+
+def _count(x: np.ndarray, axis) -> int:
+    """How many entries each result of a reduction over ``axis`` combines."""
+    if axis is None:
+        return x.size
+    n = 1
+    for a in axis:
+        n *= x.shape[a]
+    return n
+
+
+def _inverse_count(x: np.ndarray, axis) -> float:
+    n = _count(x, axis)
+    return 1.0 / n if n else np.nan  # the mean of nothing is nan, as in numpy
 
 
 def _maximum_weight(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -463,19 +484,21 @@ MATMUL = _p(
 # reductions: aux = (axes tuple or None, keepdims)
 SUM = _p(
     "sum",
-    lambda xs, aux: np.sum(xs[0], axis=aux[0], keepdims=aux[1]),
+    lambda xs, aux: _add_reduce(xs[0], axis=aux[0], keepdims=aux[1]),
     (lambda g, xs, out, aux: _expand(g, xs[0], aux[0], aux[1]),),
     (lambda t, xs, out, aux: total(t, aux[0], aux[1]),),
 )
 MEAN = _p(
     "mean",
-    lambda xs, aux: np.mean(xs[0], axis=aux[0], keepdims=aux[1]),
+    lambda xs, aux: (
+        _add_reduce(xs[0], axis=aux[0], keepdims=aux[1]) * _inverse_count(xs[0], aux[0])
+    ),
     (lambda g, xs, out, aux: _expand(g, xs[0], aux[0], aux[1]) * (out.size / xs[0].size),),
     (lambda t, xs, out, aux: total(t, aux[0], aux[1]) * (out.size / xs[0].size),),
 )
 MAX = _p(
     "max",
-    lambda xs, aux: np.max(xs[0], axis=aux[0], keepdims=aux[1]),
+    lambda xs, aux: _max_reduce(xs[0], axis=aux[0], keepdims=aux[1]),
     (
         lambda g, xs, out, aux: (
             _expand(g, xs[0], aux[0], aux[1]) * _max_share(data(xs[0]), data(out), aux[0], aux[1])

@@ -21,6 +21,7 @@ perturbations apart.
 
 from __future__ import annotations
 
+import heapq
 import numbers
 from collections.abc import Iterable, Iterator
 from itertools import count
@@ -41,6 +42,7 @@ _level_ids = count(1)
 _new = object.__new__
 _ndarray = np.ndarray
 _float64 = np.float64
+_F64 = np.dtype(np.float64)
 
 
 # ------------------------------------------------------------------------------ modes
@@ -87,6 +89,8 @@ def tangent_at(x: Tensor, level: int):
 # ------------------------------------------------------------------- converting input data
 def as_data(value, what: str = "Tensor", copy: bool = False) -> np.ndarray:
     """``value`` as a float64 array, following the rule documented on :class:`Tensor`."""
+    if type(value) is _ndarray and value.dtype is _F64:  # the common case, first
+        return value.copy() if copy else value
     if isinstance(value, Tensor):
         raise TypeError(
             f"{what} got a Tensor where numbers were expected. Use the Tensor itself, or "
@@ -550,8 +554,10 @@ class Tensor:
         return _apply1(P.MEAN, self, (_axes(axis, self.ndim, "mean"), bool(keepdims)))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
-        """Maximum over ``axis``. Tied maxima share the gradient equally (what central
-        differences measure: the average of the one-sided derivatives)."""
+        """Maximum over ``axis``. Tied maxima share the gradient equally: two tied entries get
+        1/2 each, which is what a central difference on either of them measures (the average
+        of the one-sided derivatives); k tied entries get 1/k, keeping the derivative along the
+        direction that raises them all together equal to 1."""
         _no_numpy_extras("max", unused)
         if self.data.size == 0:
             raise ValueError("max of an empty Tensor has no value")
@@ -642,9 +648,9 @@ class Tensor:
                     f"backward(grad): grad has shape {seed.shape} but the Tensor has shape "
                     f"{self.shape}; they must match."
                 )
-        order = backprop(self, seed, create_graph=False)
+        reached = backprop(self, seed, create_graph=False)
         owned: set[int] = set()
-        for node in order:
+        for node in reached:
             g = node._g
             node._g = None
             if g is None or node._op is not None:
@@ -733,49 +739,69 @@ def _creation_order(node: Tensor) -> int:
 def backprop(root: Tensor, seed, create_graph: bool, stop: set[int] | None = None) -> list:
     """Set ``node._g`` to d(root·seed)/d(node) for the leaves and the ``stop`` nodes.
 
+    Nodes are processed in decreasing creation number, taken from a heap as they are reached:
+    a node's inputs are older than it, so by the time a node comes off the heap every node that
+    uses it has already added its contribution. That is a topological order found in the same
+    pass that discovers the graph, with no recursion and no separate sort.
+
     Intermediate cotangents are dropped as soon as they are used. With ``create_graph`` the rules
     run on Tensors, so the cotangents are Tensors that can be differentiated again. Returns the
-    nodes visited; the caller reads what it needs and resets their ``_g`` to None.
+    nodes reached; the caller reads what it needs and resets their ``_g`` to None.
     """
     global _GRAD_ENABLED
-    order = topological_order(root, stop)
     root._g = seed
+    reached = [root]
+    heap: list = []
+    push, pop, keep = heapq.heappush, heapq.heappop, reached.append
     enabled = _GRAD_ENABLED
     if create_graph:
         _GRAD_ENABLED = True
+    node = root
     try:
-        for node in order:
+        while True:
             op = node._op
-            g = node._g
-            if op is None or g is None or stop is not None and id(node) in stop:
-                continue
-            parents = node._parents
-            aux = node._aux
-            if create_graph:
-                xs, out = parents, node
-            else:
-                xs = tuple(p.data for p in parents)
-                out = node.data
-            rules = op.vjp
-            if type(rules) is tuple:
-                for parent, rule in zip(parents, rules, strict=True):
-                    if parent.requires_grad:
-                        gp = rule(g, xs, out, aux)
-                        q = parent._g
-                        parent._g = gp if q is None else q + gp
-            else:
-                for parent, gp in zip(parents, rules(g, xs, out, aux), strict=True):
-                    if gp is not None and parent.requires_grad:
-                        q = parent._g
-                        parent._g = gp if q is None else q + gp
-            node._g = None
+            if op is not None and (stop is None or id(node) not in stop):
+                g = node._g
+                parents = node._parents
+                aux = node._aux
+                if create_graph:
+                    xs, out = parents, node
+                elif len(parents) == 1:
+                    xs, out = (parents[0].data,), node.data
+                elif len(parents) == 2:
+                    xs, out = (parents[0].data, parents[1].data), node.data
+                else:
+                    xs, out = tuple(p.data for p in parents), node.data
+                rules = op.vjp
+                if type(rules) is tuple:
+                    grads = [
+                        rule(g, xs, out, aux) if parent.requires_grad else None
+                        for parent, rule in zip(parents, rules, strict=True)
+                    ]
+                else:
+                    grads = rules(g, xs, out, aux)
+                for parent, gp in zip(parents, grads, strict=True):
+                    if gp is None or not parent.requires_grad:
+                        continue
+                    q = parent._g
+                    if q is None:
+                        parent._g = gp
+                        keep(parent)
+                        if parent._op is not None:
+                            push(heap, (-parent._order, id(parent), parent))
+                    else:
+                        parent._g = q + gp
+                node._g = None
+            if not heap:
+                break
+            node = pop(heap)[2]
     except BaseException:
-        for node in order:
-            node._g = None
+        for n in reached:
+            n._g = None
         raise
     finally:
         _GRAD_ENABLED = enabled
-    return order
+    return reached
 
 
 # -------------------------------------------------------------------- module-level functions

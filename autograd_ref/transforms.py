@@ -90,6 +90,8 @@ def _is_array_input(x) -> bool:
 
 def _leaf(x, what: str) -> tuple[Tensor, bool]:
     """A fresh node to differentiate with respect to, and whether ``x`` was a plain number."""
+    if type(x) is np.ndarray:
+        return _make(as_data(x, what), requires_grad=True), False
     if isinstance(x, Tensor):
         return linked_leaf(x), False
     if F.is_ad_value(x):

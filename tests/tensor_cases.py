@@ -1,0 +1,181 @@
+"""Shared helpers for the Tensor tests: central differences and the table of primitive cases.
+
+Tolerance used throughout: derivatives from the library must match central differences with step
+h = 1e-6 to ``|ad - fd| <= 1e-6 * (1 + |fd|)`` entrywise. Central differences have truncation
+error about h**2 |f'''| ~ 1e-12 and round-off about eps |f| / h ~ 1e-10 here, so 1e-6 leaves a wide
+margin while still catching any wrong rule (those are off by O(1)). Inputs are drawn away from
+kinks (relu, abs, max, ...) and domain edges, so the differences see a smooth function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import autograd_ref as ad
+from autograd_ref import primitives as P
+from autograd_ref.tensor import apply
+
+H = 1e-6
+TOL = 1e-6
+
+
+def assert_close_fd(got, expected, what: str, tol: float = TOL) -> None:
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
+    err = np.abs(got - expected) / (1.0 + np.abs(expected))
+    assert np.all(err <= tol), f"{what}: max relative error {err.max():.3g}\n{got}\nvs\n{expected}"
+
+
+def central_gradient(phi: Callable[[list[np.ndarray]], float], xs: list[np.ndarray]):
+    """d phi / d xs[i] for every input, entry by entry, by central differences."""
+    grads = []
+    for i, x in enumerate(xs):
+        g = np.zeros_like(x)
+        for k in np.ndindex(x.shape):
+            plus = [a.copy() for a in xs]
+            minus = [a.copy() for a in xs]
+            plus[i][k] += H
+            minus[i][k] -= H
+            g[k] = (phi(plus) - phi(minus)) / (2 * H)
+        grads.append(g)
+    return grads
+
+
+def central_directional(f: Callable, xs: list[np.ndarray], ts: list[np.ndarray]) -> np.ndarray:
+    plus = f(*[x + H * t for x, t in zip(xs, ts, strict=True)])
+    minus = f(*[x - H * t for x, t in zip(xs, ts, strict=True)])
+    return (np.asarray(plus) - np.asarray(minus)) / (2 * H)
+
+
+def plain(f: Callable) -> Callable:
+    """Evaluate a Tensor function on arrays and return the numbers."""
+
+    def run(*arrays):
+        out = f(*[ad.Tensor(a) for a in arrays])
+        return out.data
+
+    return run
+
+
+# ------------------------------------------------------------------------ input samplers
+def normal(shape, rng):
+    return rng.normal(size=shape)
+
+
+def positive(shape, rng):
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+def nonzero(shape, rng):
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def small(shape, rng):
+    return rng.uniform(-1.0, 1.0, size=shape)
+
+
+def distinct(shape, rng):
+    """Entries at least 0.1 apart (no ties, so max/maximum are smooth at the point)."""
+    n = int(np.prod(shape, dtype=int))
+    return (rng.permutation(n) * 0.1 + rng.uniform(0, 0.01, n)).reshape(shape) - 0.05 * n
+
+
+@dataclass
+class Case:
+    """One way to exercise a primitive: a Tensor function of some inputs and their samplers."""
+
+    primitive: str
+    label: str
+    fn: Callable
+    shapes: list[tuple]
+    samplers: list[Callable] = field(default_factory=list)
+    second_order: bool = True
+
+    def inputs(self, rng) -> list[np.ndarray]:
+        samplers = self.samplers or [normal] * len(self.shapes)
+        return [s(shape, rng) for s, shape in zip(samplers, self.shapes, strict=True)]
+
+
+MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+ROWS = np.array([0, 2, 2, 1, 0])
+COLS = np.array([1, 1, 1, 3, 0])
+
+CASES = [
+    Case("add", "(3,4)+(4,)", lambda a, b: a + b, [(3, 4), (4,)]),
+    Case("sub", "(3,4)-(3,1)", lambda a, b: a - b, [(3, 4), (3, 1)]),
+    Case("mul", "(3,4)*(1,4)", lambda a, b: a * b, [(3, 4), (1, 4)]),
+    Case("div", "(3,4)/(4,)", lambda a, b: a / b, [(3, 4), (4,)], [normal, nonzero]),
+    Case("pow", "a**b", lambda a, b: a**b, [(3, 4), (3, 4)], [positive, normal]),
+    Case("pow", "2**x", lambda x: 2.0**x, [(5,)]),
+    Case("pow_const", "x**3", lambda x: x**3, [(5,)]),
+    Case("pow_const", "x**-1.5", lambda x: x**-1.5, [(5,)], [positive]),
+    Case("maximum", "maximum((3,4),(4,))", ad.maximum, [(3, 4), (4,)], [distinct, distinct]),
+    Case("neg", "-x", lambda x: -x, [(2, 3)]),
+    Case("identity", "identity", lambda x: apply(P.IDENTITY, (x,)), [(2, 3)]),
+    Case("exp", "exp", ad.exp, [(2, 3)]),
+    Case("log", "log", ad.log, [(2, 3)], [positive]),
+    Case("sin", "sin", ad.sin, [(2, 3)]),
+    Case("cos", "cos", ad.cos, [(2, 3)]),
+    Case("tan", "tan", ad.tan, [(2, 3)], [small]),
+    Case("tanh", "tanh", ad.tanh, [(2, 3)]),
+    Case("sigmoid", "sigmoid", ad.sigmoid, [(2, 3)]),
+    Case("relu", "relu", ad.relu, [(2, 3)], [nonzero]),
+    Case("sqrt", "sqrt", ad.sqrt, [(2, 3)], [positive]),
+    Case("abs", "abs", ad.abs, [(2, 3)], [nonzero]),
+    Case("leaky_relu", "leaky_relu", lambda x: ad.leaky_relu(x, 0.1), [(2, 3)], [nonzero]),
+    Case("elu", "elu", lambda x: ad.elu(x, 1.5), [(2, 3)], [nonzero]),
+    Case("softmax", "softmax axis -1", ad.softmax, [(3, 4)]),
+    Case("softmax", "softmax axis 0", lambda x: ad.softmax(x, axis=0), [(3, 4)]),
+    Case("log_softmax", "log_softmax axis -1", ad.log_softmax, [(3, 4)]),
+    Case("log_softmax", "log_softmax axis 0", lambda x: ad.log_softmax(x, 0), [(3, 4)]),
+    Case("matmul", "(3,4)@(4,2)", lambda a, b: a @ b, [(3, 4), (4, 2)]),
+    Case("matmul", "(2,3,4)@(4,2)", lambda a, b: a @ b, [(2, 3, 4), (4, 2)]),
+    Case("matmul", "(2,3,4)@(2,4,2)", lambda a, b: a @ b, [(2, 3, 4), (2, 4, 2)]),
+    Case("matmul", "(3,4)@(2,4,2)", lambda a, b: a @ b, [(3, 4), (2, 4, 2)]),
+    Case("matmul", "(3,4)@(4,)", lambda a, b: a @ b, [(3, 4), (4,)]),
+    Case("matmul", "(4,)@(4,2)", lambda a, b: a @ b, [(4,), (4, 2)]),
+    Case("matmul", "(4,)@(4,)", lambda a, b: a @ b, [(4,), (4,)]),
+    Case("matmul", "(2,3,4)@(4,)", lambda a, b: a @ b, [(2, 3, 4), (4,)]),
+    Case("matmul", "(4,)@(2,4,3)", lambda a, b: a @ b, [(4,), (2, 4, 3)]),
+    Case("sum", "sum()", lambda x: x.sum(), [(3, 4)]),
+    Case("sum", "sum(axis=1)", lambda x: x.sum(axis=1), [(3, 4)]),
+    Case("sum", "sum((0,2), keepdims)", lambda x: x.sum((0, 2), keepdims=True), [(2, 3, 4)]),
+    Case("mean", "mean()", lambda x: x.mean(), [(3, 4)]),
+    Case("mean", "mean(axis=0)", lambda x: x.mean(axis=0), [(3, 4)]),
+    Case("mean", "mean(-1, keepdims)", lambda x: x.mean(-1, keepdims=True), [(2, 3, 4)]),
+    Case("max", "max()", lambda x: x.max(), [(3, 4)], [distinct]),
+    Case("max", "max(axis=1)", lambda x: x.max(axis=1), [(3, 4)], [distinct]),
+    Case("max", "max((0,1), keepdims)", lambda x: x.max((0, 1), True), [(2, 3, 4)], [distinct]),
+    Case("sum_to", "sum_to (4,)", lambda x: x._sum_to((4,)), [(3, 4)]),
+    Case("sum_to", "sum_to (3,1)", lambda x: x._sum_to((3, 1)), [(2, 3, 4)]),
+    Case("broadcast_to", "broadcast (3,4)", lambda x: x._broadcast_to((3, 4)), [(4,)]),
+    Case("broadcast_to", "broadcast (2,3,4)", lambda x: x._broadcast_to((2, 3, 4)), [(3, 1)]),
+    Case("reshape", "reshape", lambda x: x.reshape(4, -1), [(2, 3, 2)]),
+    Case("transpose", ".T", lambda x: x.T, [(3, 4)]),
+    Case("transpose", "transpose(1,2,0)", lambda x: x.transpose(1, 2, 0), [(2, 3, 4)]),
+    Case("getitem", "slices", lambda x: x[1:, ::2], [(3, 4)]),
+    Case("getitem", "int, None, ...", lambda x: x[..., None, 2], [(3, 4)]),
+    Case("getitem", "repeated rows", lambda x: x[[0, 0, 2, 0]], [(3, 4)]),
+    Case("getitem", "pairs with repeats", lambda x: x[ROWS, COLS], [(3, 4)]),
+    Case("getitem", "boolean mask", lambda x: x[MASK], [(3, 4)]),
+    Case("scatter", "scatter rows", lambda x: x._scatter((ROWS, COLS), (3, 4)), [(5,)]),
+    Case("scatter", "scatter slice", lambda x: x._scatter((slice(1, 3),), (4, 2)), [(2, 2)]),
+    Case("where", "where", lambda a, b: ad.where(MASK, a, b), [(3, 4), (4,)]),
+    Case(
+        "concatenate",
+        "concatenate axis 1",
+        lambda a, b: ad.concatenate([a, b, a], axis=1),
+        [(3, 2), (3, 4)],
+    ),
+    Case("concatenate", "stack axis -1", lambda a, b: ad.stack([a, b], axis=-1), [(3, 2), (3, 2)]),
+    Case(
+        "checkpoint",
+        "checkpoint",
+        ad.checkpoint(lambda a, b: ad.tanh(a @ b.T) * ad.sin(a).sum()),
+        [(3, 2), (4, 2)],
+    ),
+]
