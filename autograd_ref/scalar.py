@@ -83,6 +83,8 @@ SUB = Primitive("sub", lambda g, xs, out, aux: (g, -g))
 MUL = Primitive("mul", lambda g, xs, out, aux: (g * xs[1], g * xs[0]))
 DIV = Primitive("div", lambda g, xs, out, aux: (_div(g, xs[1]), -_div(g * out, xs[1])))
 NEG = Primitive("neg", lambda g, xs, out, aux: (-g,))
+# y = x as a new node (see linked_input): the cotangent passes through unchanged.
+IDENTITY = Primitive("identity", lambda g, xs, out, aux: (g,))
 # a ** c for a constant c (kept in aux): the exponent is not a node and gets no gradient.
 POW_CONST = Primitive("pow_const", _pow_const_vjp)
 # a ** b with b a Scalar. d/db = a**b ln a is nan for a <= 0: ln is undefined there.
@@ -104,7 +106,7 @@ ABS = Primitive("abs", lambda g, xs, out, aux: (g * _sign(xs[0]),))  # subgradie
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
     for p in (
-        ADD, SUB, MUL, DIV, NEG, POW_CONST, POW,
+        ADD, SUB, MUL, DIV, NEG, IDENTITY, POW_CONST, POW,
         EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS,
     )
 }  # fmt: skip
@@ -331,6 +333,18 @@ def _leaf(value: float) -> Scalar:
     node._a = node._b = node._op = node._aux = None
     node._order = _next_order()
     return node
+
+
+def linked_input(x: Scalar) -> Scalar:
+    """A new node equal to ``x`` and linked to it by an identity, to differentiate with respect to.
+
+    A transform that is handed a Scalar (from an enclosing transform) must not read gradients
+    from that Scalar itself: other uses of it in the function would add their contributions too
+    (perturbation confusion: ``grad(lambda x: grad(lambda y: x * y)(x))`` would see ``x * x``).
+    A fresh node collects only the contributions of this computation, and the identity link
+    lets the enclosing transform differentiate through it.
+    """
+    return _node(x.value, x, None, IDENTITY)
 
 
 def _lift(other, op: str, this: Scalar, reflected: bool = False):

@@ -57,6 +57,7 @@ PRIMITIVE_CASES = {
     "mul": (lambda a, b: a * b, (1.5, -2.25)),
     "div": (lambda a, b: a / b, (1.5, -2.25)),
     "neg": (lambda a: -a, (1.5,)),
+    "identity": (lambda a: (S.linked_input(a) if isinstance(a, ad.Scalar) else a) * a, (1.5,)),
     "pow_const": (lambda a: a**3.5, (1.7,)),
     "pow": (lambda a, b: a**b, (1.7, 0.6)),
     "exp": (lambda a: ad.exp(a), (0.3,)),
