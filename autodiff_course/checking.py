@@ -12,6 +12,9 @@ on names defined earlier in the notebook, which a student's cell could rebind.
 
 from __future__ import annotations
 
+import itertools
+import types
+
 import numpy as np
 
 __all__ = ["expect_close", "expect_equal", "expect_true", "expect_raises"]
@@ -59,8 +62,39 @@ def expect_close(
     print(f"ok {what}: expected {_fmt(expected)}, received {_fmt(received)}")
 
 
+def _honest(value, _depth: int = 0) -> bool:
+    """False when ``value`` (or something inside it) decides equality or truth in Python code.
+
+    A student's object whose ``__eq__`` returns True for anything would pass ``received ==
+    expected`` without computing anything; plain numbers, strings, containers and numpy arrays
+    compare with built-in methods, so they are trusted.
+    """
+    kind = type(value)
+    for name in ("__eq__", "__ne__", "__bool__", "__len__"):
+        if isinstance(getattr(kind, name, None), types.FunctionType):
+            return False
+    if _depth > 20:
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_honest(v, _depth + 1) for v in itertools.islice(value, 10_000))
+    if isinstance(value, dict):
+        items = itertools.islice(value.items(), 10_000)
+        return all(_honest(k, _depth + 1) and _honest(v, _depth + 1) for k, v in items)
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return all(_honest(v, _depth + 1) for v in itertools.islice(value.flat, 10_000))
+    return True
+
+
 def expect_equal(received, expected, what: str = "value", *, hint: str | None = None) -> None:
-    """Assert ``received == expected`` exactly (for counts, shapes, names, orders)."""
+    """Assert ``received == expected`` exactly (for counts, shapes, names, orders).
+
+    ``received`` must compare like a plain value: an object with its own ``__eq__`` is refused
+    when ``expected`` is a plain value (it could claim equality with anything).
+    """
+    if _honest(expected) and not _honest(received):
+        _fail(what, expected, received,
+              f" (a {type(received).__name__} object with its own comparison; return a plain "
+              "value: a number, string, tuple, list or array)", hint)
     equal = received == expected
     if isinstance(equal, np.ndarray):
         equal = equal.all()
@@ -71,6 +105,10 @@ def expect_equal(received, expected, what: str = "value", *, hint: str | None = 
 
 def expect_true(condition: bool, what: str, *, hint: str | None = None) -> None:
     """Assert a property that has no single expected value (e.g. 'error decreases with h')."""
+    if not _honest(condition):
+        message = (f"{what}: the condition is a {type(condition).__name__} object with its own "
+                   "truth value, not True or False")
+        raise AssertionError(message + (f"\nHint: {hint}" if hint else ""))
     if not condition:
         message = f"{what}: not satisfied"
         if hint:
