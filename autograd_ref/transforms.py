@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import functions as F
-from .scalar import Scalar, _backprop
+from .scalar import Scalar, _backprop, linked_input
 from .tensor import (
     Tensor,
     _make,
@@ -186,7 +186,11 @@ def _scalar_value_and_grad(f: Callable, args, nums) -> tuple[Any, list]:
     inputs = []
     for i in nums:
         x = args[i]
-        if not isinstance(x, Scalar):  # a Scalar comes from an enclosing grad: keep it
+        if isinstance(x, Scalar):
+            # From an enclosing grad: read gradients from a fresh node linked to it, or other
+            # uses of x would count too (perturbation confusion; see scalar.linked_input).
+            x = linked_input(x)
+        else:
             if not isinstance(x, numbers.Real) or isinstance(x, bool):
                 raise TypeError(
                     f"grad(f) differentiates with respect to numbers or arrays; argument {i} is "
