@@ -146,6 +146,17 @@ def test_perturbation_confusion_with_products():
     assert ad.grad(lambda x: x * ad.grad(lambda y: x * y)(2.0))(3.0) == 6.0
 
 
+def test_outer_variable_passed_as_the_inner_argument():
+    """grad(lambda x: grad(lambda y: x * y)(x)): d/dy (x y) = x, so the outer derivative is 1.
+    The inner grad must not read the gradient off the outer x itself, which f also uses as x
+    (it would see x * x and give 2)."""
+    assert ad.grad(lambda x: ad.grad(lambda y: x * y)(x))(3.0) == 1.0
+    # d/dy (x y^2) = 2 x y at y = x: 2 x^2, derivative 4x
+    assert ad.grad(lambda x: ad.grad(lambda y: x * y * y)(x))(3.0) == 12.0
+    # both arguments from the outer level
+    assert ad.grad(lambda x: ad.grad(lambda a, b: a * b, argnums=(0, 1))(x, x)[0])(3.0) == 1.0
+
+
 def test_inner_grad_depends_on_outer_variable():
     """d/dx of d/dy (x y^2) at y = 1: d/dx (2 x y) = 2y = 2."""
     assert ad.grad(lambda x: ad.grad(lambda y: x * y * y)(1.0))(5.0) == 2.0
