@@ -23,7 +23,10 @@ __all__ = ["expect_close", "expect_equal", "expect_true", "expect_raises"]
 def _fmt(x) -> str:
     if isinstance(x, float | np.floating):
         return repr(float(x))
-    arr = np.asarray(x) if isinstance(x, list | tuple | np.ndarray) else None
+    try:
+        arr = np.asarray(x) if isinstance(x, list | tuple | np.ndarray) else None
+    except ValueError:  # ragged, e.g. a list of shapes of different lengths
+        arr = None
     if arr is not None and arr.dtype != object:
         return np.array2string(arr, precision=10, threshold=20, separator=", ")
     return repr(x)

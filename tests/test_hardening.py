@@ -450,3 +450,9 @@ def test_regrading_gives_the_same_scores(graded):
     # grades.csv keeps everyone: the re-graded rows replaced, the others untouched
     on_file = read_csv(graded["workspace"].grades_csv)
     assert len(on_file) == len(graded["rows"])
+
+
+def test_expect_equal_prints_ragged_values():
+    expect_equal([(2, 3), (3,)], [(2, 3), (3,)], "shapes")
+    with pytest.raises(AssertionError, match=r"expected \[\(2, 3\), \(3,\)\]"):
+        expect_equal([(2, 3), (4,)], [(2, 3), (3,)], "shapes")
