@@ -88,6 +88,9 @@ def sum_to(x, shape: tuple):
     return x._sum_to(shape)
 
 
+unbroadcast = sum_to  # the name most write-ups use for this reduction
+
+
 def broadcast_to(x, shape: tuple):
     if isinstance(x, _PLAIN):
         return np.broadcast_to(x, shape)
@@ -314,7 +317,8 @@ def _p(name, value, vjp, jvp) -> Primitive:
 
 
 def _relu_mask(x) -> np.ndarray:
-    return data(x) > 0  # relu'(0) = 0: the subgradient convention
+    # relu'(0) = 0: the subgradient convention
+    return (x if isinstance(x, _PLAIN) else x.data) > 0
 
 
 ADD = _p(

@@ -225,13 +225,20 @@ def _apply1(prim: Primitive, x: Tensor, aux=None) -> Tensor:
         data = prim.value((x.data,), aux)
     except ValueError as err:
         raise _shape_error(prim, (x,), aux, err) from None
-    out = _make(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
+    out.grad = out._g = out._tangent = None
     if _GRAD_ENABLED and x.requires_grad:
         out.requires_grad = True
         out._parents = (x,)
         out._op = prim
         out._aux = aux
         out._order = next(_creation)
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._op = out._aux = None
+        out._order = 0
     if _FORWARD_DEPTH and x._tangent is not None:
         _push_tangent(out, prim, (x,), aux)
     return out
@@ -243,13 +250,20 @@ def _apply2(prim: Primitive, a: Tensor, b: Tensor, aux=None) -> Tensor:
         data = prim.value((a.data, b.data), aux)
     except ValueError as err:
         raise _shape_error(prim, (a, b), aux, err) from None
-    out = _make(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
+    out = _new(Tensor)
+    out.data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
+    out.grad = out._g = out._tangent = None
     if _GRAD_ENABLED and (a.requires_grad or b.requires_grad):
         out.requires_grad = True
         out._parents = (a, b)
         out._op = prim
         out._aux = aux
         out._order = next(_creation)
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._op = out._aux = None
+        out._order = 0
     if _FORWARD_DEPTH and (a._tangent is not None or b._tangent is not None):
         _push_tangent(out, prim, (a, b), aux)
     return out
@@ -309,8 +323,7 @@ def _push_tangent(out: Tensor, prim: Primitive, xs: tuple[Tensor, ...], aux) -> 
                         tangent = part if tangent is None else tangent + part
             else:
                 filled = tuple(
-                    np.zeros(x.shape) if t is None else t
-                    for x, t in zip(xs, tangents, strict=True)
+                    np.zeros(x.shape) if t is None else t for x, t in zip(xs, tangents, strict=True)
                 )
                 tangent = rules(filled, args, res, aux)
             if tangent.shape != out.shape:
@@ -773,28 +786,27 @@ def backprop(root: Tensor, seed, create_graph: bool, stop: set[int] | None = Non
                 else:
                     xs, out = tuple(p.data for p in parents), node.data
                 rules = op.vjp
-                if type(rules) is tuple:
-                    grads = [
-                        rule(g, xs, out, aux) if parent.requires_grad else None
-                        for parent, rule in zip(parents, rules, strict=True)
-                    ]
-                else:
-                    grads = rules(g, xs, out, aux)
-                for parent, gp in zip(parents, grads, strict=True):
-                    if gp is None or not parent.requires_grad:
+                grads = None if type(rules) is tuple else rules(g, xs, out, aux)
+                i = -1
+                for parent in parents:
+                    i += 1
+                    if not parent.requires_grad:
+                        continue  # a constant: its rule is never run
+                    gp = rules[i](g, xs, out, aux) if grads is None else grads[i]
+                    if gp is None:
                         continue
                     q = parent._g
                     if q is None:
                         parent._g = gp
                         keep(parent)
-                        if parent._op is not None:
-                            push(heap, (-parent._order, id(parent), parent))
+                        if parent._op is not None:  # creation numbers of op nodes are unique
+                            push(heap, (-parent._order, parent))
                     else:
                         parent._g = q + gp
                 node._g = None
             if not heap:
                 break
-            node = pop(heap)[2]
+            node = pop(heap)[1]
     except BaseException:
         for n in reached:
             n._g = None

@@ -479,6 +479,27 @@ def test_graph_has_no_reference_cycles():
         gc.enable()
 
 
+def test_topological_order_lists_outputs_before_inputs():
+    w = ad.Tensor([1.0], requires_grad=True)
+    h = w * 2
+    y = h + h * 3
+    order = ad.tensor.topological_order(y)
+    assert order[0] is y and order[-1] is w and len(order) == 4
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for parent in node._parents:
+            if parent.requires_grad:  # constants (the 2 and the 3) are not part of the order
+                assert position[id(node)] < position[id(parent)]
+
+
+def test_unbroadcast_sums_over_broadcast_axes():
+    g = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(ad.primitives.unbroadcast(g, (3, 1)), g.sum(axis=(0, 2))[:, None])
+    np.testing.assert_array_equal(ad.primitives.unbroadcast(g, (4,)), g.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(ad.primitives.unbroadcast(g, ()), g.sum())
+    assert ad.primitives.unbroadcast(g, (2, 3, 4)) is g
+
+
 def test_a_long_chain_needs_no_recursion():
     x = ad.Tensor([0.5], requires_grad=True)
     y = x
