@@ -103,14 +103,36 @@ def _leaf(x, what: str) -> tuple[Tensor, bool]:
     return _make(as_data(x, what), requires_grad=True), number
 
 
-def _export(value, number: bool, nested: bool):
-    """A result as the caller expects it: Tensors when nested, else arrays (floats for numbers)."""
+def _export(value, number: bool, nested: bool, fresh: bool = False):
+    """A result as the caller expects it: Tensors when nested, else arrays (floats for numbers).
+
+    Arrays are copied unless ``fresh`` says this one was made for this result alone, so a caller
+    can never change another result, a Tensor's data or a seed through it.
+    """
     if nested:
         return value if isinstance(value, Tensor) else _make(np.asarray(value, dtype=np.float64))
     arr = value.data if isinstance(value, Tensor) else value
     if number and np.ndim(arr) == 0:
         return float(arr)
-    return np.array(arr, dtype=np.float64)  # a fresh array: never alias a seed or another result
+    if fresh and type(arr) is np.ndarray and arr.dtype == np.float64:
+        return arr
+    return np.array(arr, dtype=np.float64)
+
+
+def _export_gradients(grads: list, numbers_in: list, nested: bool) -> list:
+    """Gradients from one backward pass, each copied only if it may share memory.
+
+    A cotangent computed by a rule is a new array, unless it is a view (``.base``), or the same
+    array reached two inputs (``a + b`` hands ``g`` to both): those are copied. Skipping the
+    copy matters for large weight matrices.
+    """
+    handed_out: set[int] = set()
+    result = []
+    for g, number in zip(grads, numbers_in, strict=True):
+        fresh = type(g) is np.ndarray and g.base is None and id(g) not in handed_out
+        handed_out.add(id(g))
+        result.append(_export(g, number, nested, fresh=fresh))
+    return result
 
 
 def _gradients(out, seed, leaves: list[Tensor], create_graph: bool) -> list:
@@ -141,7 +163,7 @@ def _seed_like(out: Tensor | None, raw_out, cotangent, name: str):
     if isinstance(cotangent, Tensor):
         seed = cotangent
     else:
-        seed = as_data(cotangent, f"{name} cotangent")
+        seed = as_data(cotangent, f"{name} cotangent", copy=True)  # results may be this array
     if seed.shape != shape:
         raise ValueError(
             f"{name}: the cotangent has shape {seed.shape} but the output has shape {shape}; "
@@ -251,7 +273,7 @@ def _array_value_and_grad(f: Callable, args, nums) -> tuple[Any, list]:
     shape = out.shape if out is not None else np.shape(raw)
     grads = _gradients(out, np.ones(shape), leaves, create_graph=nested)
     value = _export(out if out is not None else raw, np.ndim(raw) == 0, nested)
-    return value, [_export(g, n, nested) for g, n in zip(grads, numbers_in, strict=True)]
+    return value, _export_gradients(grads, numbers_in, nested)
 
 
 def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
@@ -275,7 +297,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
         seed = _seed_like(out, raw, cotangent, "vjp")
         differentiable = nested or _depth > 0 or isinstance(seed, Tensor)
         grads = _gradients(out, seed, leaves, create_graph=differentiable)
-        return tuple(_export(g, n, differentiable) for g, n in zip(grads, numbers_in, strict=True))
+        return tuple(_export_gradients(grads, numbers_in, differentiable))
 
     out_number = all(numbers_in) and np.ndim(raw) == 0
     return _export(out if out is not None else raw, out_number, nested), pullback

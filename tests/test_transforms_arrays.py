@@ -279,3 +279,17 @@ def test_tangents_left_by_a_finished_jvp_are_ignored():
     # reused inside a later jvp, the stale tangent must not count: d/dz (z + kept) = 1
     _, tangent = ad.jvp(lambda z: z + kept[0], (np.zeros(2),), (np.ones(2),))
     np.testing.assert_array_equal(tangent, [1.0, 1.0])
+
+
+def test_results_never_share_memory():
+    u = np.ones(3)
+    _, pullback = ad.vjp(lambda a, b: a + b, np.zeros(3), np.zeros(3))
+    ga, gb = pullback(u)
+    ga += 5.0
+    np.testing.assert_array_equal(gb, np.ones(3))
+    np.testing.assert_array_equal(u, np.ones(3))
+    x = np.zeros(2)
+    _, pullback = ad.vjp(lambda a: a, x)
+    (g,) = pullback(u[:2])
+    g += 1.0
+    np.testing.assert_array_equal(u, np.ones(3))
