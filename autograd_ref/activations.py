@@ -29,7 +29,7 @@ _GELU_C = math.sqrt(2.0 / math.pi)
 
 
 def _axis(axis: int, x, name: str) -> int:
-    n = np.ndim(x.data if isinstance(x, Tensor) else x)
+    n = x.ndim if isinstance(x, (Tensor, np.ndarray)) else np.ndim(x)
     if not isinstance(axis, (int, np.integer)) or not -n <= axis < max(n, 1):
         raise ValueError(
             f"{name}: axis {axis!r} is out of range for an input with {n} axes; use an integer "

@@ -98,12 +98,16 @@ def broadcast_to(x, shape: tuple):
 
 
 def reshape(x, shape: tuple):
+    if type(x) is np.ndarray:
+        return x.reshape(shape)
     if isinstance(x, _PLAIN):
         return np.reshape(x, shape)
     return x.reshape(shape)
 
 
 def transpose(x, axes: tuple | None):
+    if type(x) is np.ndarray:
+        return x.transpose(axes)
     if isinstance(x, _PLAIN):
         return np.transpose(x, axes)
     return x.transpose(axes)
@@ -529,13 +533,13 @@ BROADCAST = _p(  # aux: the target shape
 )
 RESHAPE = _p(  # aux: the new shape
     "reshape",
-    lambda xs, aux: np.reshape(xs[0], aux),
+    lambda xs, aux: xs[0].reshape(aux),
     (lambda g, xs, out, aux: reshape(g, xs[0].shape),),
     (lambda t, xs, out, aux: reshape(t, aux),),
 )
 TRANSPOSE = _p(  # aux: the permutation of the axes
     "transpose",
-    lambda xs, aux: np.transpose(xs[0], aux),
+    lambda xs, aux: xs[0].transpose(aux),
     (lambda g, xs, out, aux: transpose(g, tuple(np.argsort(aux))),),
     (lambda t, xs, out, aux: transpose(t, aux),),
 )
