@@ -67,7 +67,7 @@ def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
     This is ``unbroadcast``: if ``x`` of shape ``shape`` was broadcast to ``g.shape`` in the forward
     pass, every copy of an entry received a share of the gradient, and the entry gets their sum.
     """
-    gshape = np.shape(g)
+    gshape = g.shape if hasattr(g, "shape") else ()
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
@@ -258,6 +258,14 @@ def _inverse_count(x: np.ndarray, axis) -> float:
     return 1.0 / n if n else np.nan  # the mean of nothing is nan, as in numpy
 
 
+def _power_slope(x, c: float):
+    """d/dx x**c = c x**(c-1); for c = 0 it is 0 everywhere (x**0 = 1), also at x = 0 where the
+    formula would give 0 * inf = nan."""
+    if c == 0.0:
+        return np.zeros(x.shape)
+    return c * x ** (c - 1.0)
+
+
 def _maximum_weight(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """d maximum(a, b) / da: 1 where a wins, 0 where b wins, 1/2 on ties (both sides averaged)."""
     return (a > b) + 0.5 * (a == b)
@@ -378,8 +386,8 @@ POW = _p(
 POW_CONST = _p(
     "pow_const",
     lambda xs, aux: np.power(xs[0], aux),
-    (lambda g, xs, out, aux: g * (aux * xs[0] ** (aux - 1.0)),),
-    (lambda t, xs, out, aux: t * (aux * xs[0] ** (aux - 1.0)),),
+    (lambda g, xs, out, aux: g * _power_slope(xs[0], aux),),
+    (lambda t, xs, out, aux: t * _power_slope(xs[0], aux),),
 )
 MAXIMUM = _p(
     "maximum",

@@ -236,6 +236,13 @@ def test_maximum_ties_split_the_gradient():
     np.testing.assert_array_equal(b.grad, [0.5, 1.0, 0.0])
 
 
+def test_power_zero_has_derivative_zero_even_at_zero():
+    x = ad.Tensor([0.0, 2.0], requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    np.testing.assert_array_equal(ad.hessian(lambda t: (t**0).sum())(np.zeros(2)), np.zeros((2, 2)))
+
+
 def test_relu_and_abs_take_subgradient_zero_at_zero():
     x = ad.Tensor([0.0, 0.0], requires_grad=True)
     (ad.relu(x) + ad.abs(x)).sum().backward()
