@@ -137,15 +137,26 @@ def _normalise(line: str) -> str:
 
 
 def hidden_lines(source: str, min_chars: int = 6) -> set[str]:
-    """The hidden lines of a cell, whitespace-normalised, long enough to search for safely."""
+    """The hidden lines of a cell, whitespace-normalised, long enough to search for safely.
+
+    A bare word (``continue``, ``else:``) says nothing about the tests and would match ordinary
+    output, so only lines with at least two tokens are kept.
+    """
     lines = source.split("\n")
     found = set()
     for start, end in hidden_regions(source):
         for line in lines[start - 1 : end]:
             norm = _normalise(line)
-            if len(norm) >= min_chars and BEGIN_HIDDEN not in norm and END_HIDDEN not in norm:
+            if len(norm) < min_chars or BEGIN_HIDDEN in norm or END_HIDDEN in norm:
+                continue
+            if len(re.findall(r"\w+|[^\w\s]", norm)) >= 2:
                 found.add(norm)
     return found
+
+
+def visible_lines(source: str) -> set[str]:
+    """The lines of a cell outside its hidden regions, normalised like :func:`hidden_lines`."""
+    return {_normalise(line) for line in remove_hidden_source(source).split("\n")}
 
 
 def remove_hidden_source(source: str) -> str:
@@ -168,14 +179,17 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         by_count: dict[int, NotebookNode] = {}
         secrets: set[str] = set()
+        visible: set[str] = set()
         for cell in nb.cells:
+            visible |= visible_lines(cell.source)
             if cell.cell_type != "code":
                 continue
             if cell.get("execution_count") is not None:
                 by_count[int(cell.execution_count)] = cell
             secrets |= hidden_lines(cell.source)
         self._cells_by_count = by_count
-        self._secrets = secrets
+        # a line the student can see anyway (their own code, a visible test) is no secret
+        self._secrets = {s for s in secrets if not any(s in line for line in visible)}
         for cell in nb.cells:
             if cell.cell_type == "code":
                 for output in cell.get("outputs", []):
