@@ -43,7 +43,10 @@ import autograd_ref as ad
 
 # ------------------------------------------------------------------------------ the baseline
 class TutorialValue:
-    """A minimal closure-per-node reverse-mode engine (the baseline; not part of the library)."""
+    """A minimal closure-per-node reverse-mode engine (the baseline; not part of the library).
+
+    Only the operations the benchmark's MLP uses: +, -, *, relu.
+    """
 
     def __init__(self, data, parents=()):
         self.data = data
@@ -88,18 +91,6 @@ class TutorialValue:
 
     __radd__ = __add__
     __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return self * TutorialValue.wrap(other) ** -1.0
-
-    def __pow__(self, c):
-        out = TutorialValue(self.data**c, (self,))
-
-        def push_grad():
-            self.grad += c * self.data ** (c - 1.0) * out.grad
-
-        out.push_grad = push_grad
-        return out
 
     def relu(self):
         out = TutorialValue(self.data if self.data > 0 else 0.0, (self,))
