@@ -493,7 +493,7 @@ LOG_SOFTMAX = _p(  # aux: the axis. d/dx log_softmax = I - softmax, and softmax 
 )
 MATMUL = _p(
     "matmul",
-    lambda xs, aux: np.matmul(xs[0], xs[1]),
+    lambda xs, aux: xs[0] @ xs[1],
     (_matmul_vjp_a, _matmul_vjp_b),
     (lambda t, xs, out, aux: t @ xs[1], lambda t, xs, out, aux: xs[0] @ t),
 )
@@ -509,8 +509,8 @@ MEAN = _p(
     lambda xs, aux: (
         _add_reduce(xs[0], axis=aux[0], keepdims=aux[1]) * _inverse_count(xs[0], aux[0])
     ),
-    (lambda g, xs, out, aux: _expand(g, xs[0], aux[0], aux[1]) * (out.size / xs[0].size),),
-    (lambda t, xs, out, aux: total(t, aux[0], aux[1]) * (out.size / xs[0].size),),
+    (lambda g, xs, out, aux: _expand(g * _inverse_count(xs[0], aux[0]), xs[0], aux[0], aux[1]),),
+    (lambda t, xs, out, aux: total(t, aux[0], aux[1]) * _inverse_count(xs[0], aux[0]),),
 )
 MAX = _p(
     "max",
