@@ -52,7 +52,7 @@ __all__ = [
     "tanh",
     "trace",
     "value_and_grad",
-    "vjp",
     "viz",
+    "vjp",
     "where",
 ]
