@@ -9,6 +9,7 @@ Hidden tests are not in the student's notebook, so passing here is necessary, no
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,11 @@ def _unchanged(cell) -> bool:
 def _error_text(output) -> str:
     if output.evalue:
         return f"{output.ename}: {output.evalue}"
-    lines = [strip_ansi(t) for t in output.get("traceback", [])]
-    return "\n".join(lines[-3:]) if lines else output.ename
+    if output.ename == "NotImplementedError":
+        return "NotImplementedError (an answer it needs is not written yet)"
+    arrows = [line for entry in output.get("traceback", [])
+              for line in strip_ansi(entry).splitlines() if line.lstrip().startswith("---->")]
+    return f"{output.ename} at {arrows[-1].strip()}" if arrows else output.ename
 
 
 def validate(path: Path, *, timeout: int = DEFAULT_TIMEOUT, log: Callable[[str], None] = print
@@ -76,14 +80,17 @@ def validate(path: Path, *, timeout: int = DEFAULT_TIMEOUT, log: Callable[[str],
     )
     report.flagged = [str(f) for f in findings]
 
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, allow_errors=True,
-                            interrupt_on_timeout=True,
-                            resources={"metadata": {"path": str(path.parent)}})
     log(f"running {path.name} in a fresh kernel ...")
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="adc-validate-") as sockets:
+        km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(sockets) / "k"))
+        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
+                                allow_errors=True, interrupt_on_timeout=True,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
 
     for position, cell in enumerate(nb.cells, start=1):
         label = grade_id(cell) or f"cell {position}"

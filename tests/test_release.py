@@ -32,9 +32,12 @@ def test_release_is_byte_stable_and_strips_what_students_must_not_see(tmp_path):
     assert filecmp.cmp(notebook, second / f"{MINI}.ipynb", shallow=False)
     text = notebook.read_text()
     assert "BEGIN HIDDEN TESTS" not in text and "hidden_probe_value" not in text
-    assert "BEGIN SOLUTION" not in text and "return 2 * x" not in text
+    assert "BEGIN SOLUTION" not in text and "the h terms cancel" not in text
     assert "YOUR CODE HERE" in text and "YOUR ANSWER HERE" in text
     nb = nbformat.read(str(notebook), as_version=4)
+    answer = next(c for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "double-answer")
+    assert "return 2 * x" not in answer.source and "def double(x):" in answer.source
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
              and not c.metadata.nbgrader.get("solution")]
     assert tests and all(c.metadata.nbgrader["locked"] for c in tests)
