@@ -6,7 +6,7 @@ samples are generated at demo time rather than shipped, so they can never drift 
 notebooks they imitate:
 
 - ``complete``  every answer typed in from the solutions (full automatic marks);
-- ``partial``   the first half of the answers typed in;
+- ``partial``   the first half of the answers typed in (rounded down);
 - ``untouched`` the release as handed out (zero);
 - ``broken``    a file cut off half way (not valid JSON: unreadable);
 - ``crashing``  complete, but one answer cell calls ``os._exit`` (the kernel dies: crashed);
@@ -16,7 +16,6 @@ notebooks they imitate:
 
 from __future__ import annotations
 
-import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +47,7 @@ def write_samples(root: Path, release: Path, submissions: Path, assignments: lis
                 write(nb, Path(submissions) / student / assignment / f"{name}.ipynb")
 
             put("complete", fill_answers(released, source))
-            put("partial", fill_answers(released, source, keep=math.ceil(answer_count(source) / 2)))
+            put("partial", fill_answers(released, source, keep=max(1, answer_count(source) // 2)))
             put("untouched", released)
             text = released_path.read_text()
             broken = Path(submissions) / "broken" / assignment / f"{name}.ipynb"
