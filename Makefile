@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The pipeline on sample students (complete, partial, untouched, broken, crashing, flagged,
+# missing) for every topic, in a temporary workspace; prints the gradebook.
 demo: $(STAMP)
-	$(BIN)/python -m autograd_ref.demo
+	$(BIN)/python -m autodiff_course demo
+
+# Regenerate assignments/ from solutions/ (commit the result; tests/test_release.py checks it).
+release: $(STAMP)
+	$(BIN)/python -m autodiff_course release
 
 test: lint unit browser
 
