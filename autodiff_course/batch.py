@@ -87,6 +87,8 @@ class Outcome:
     seconds_grading: float
     executed: int
     workspace: Workspace
+    seconds_setup: float = 0.0
+    jobs: int = 1
 
 
 def _sha(path: Path) -> str:
@@ -312,6 +314,7 @@ def autograde(
                 rows.extend(early)
                 if task is not None:
                     tasks.append(task)
+        setup = time.perf_counter() - started
         graded_rows, grading_seconds, pool = _run(pool, tasks, max(1, options.jobs), root, ws,
                                                   options)
         rows.extend(graded_rows)
@@ -321,7 +324,7 @@ def autograde(
     wall = time.perf_counter() - started
     write_csv(ws.grades_csv, rows)
     executed = sum(len(t.notebooks) for t in tasks)
-    return Outcome(rows, wall, grading_seconds, executed, ws)
+    return Outcome(rows, wall, grading_seconds, executed, ws, setup, max(1, options.jobs))
 
 
 def _listed_students(submissions: Path) -> list[Path]:
@@ -347,7 +350,7 @@ def _run(pool, tasks: list[Task], jobs: int, root: Path, ws: Workspace, options:
     if options.progress and len(tasks) >= PROGRESS_THRESHOLD:
         from tqdm import tqdm
 
-        progress = tqdm(total=len(tasks), desc="grading", unit="student", file=sys.stderr)
+        progress = tqdm(total=len(tasks), desc="grading", unit="notebook", file=sys.stderr)
     try:
         while pending:
             futures: dict[Future, Task] = {
@@ -410,10 +413,12 @@ def summary(outcome: Outcome, jobs: int) -> str:
     lines = [table(rows), ""]
     lines.append(f"{len(rows)} rows: {status_counts(rows)}")
     if outcome.executed:
+        grading = outcome.seconds_wall - outcome.seconds_setup
         lines.append(
-            f"executed {outcome.executed} notebooks in {outcome.seconds_wall:.1f} s "
-            f"({outcome.seconds_wall / outcome.executed:.2f} s per notebook with --jobs {jobs}; "
-            f"{outcome.seconds_grading / outcome.executed:.2f} s of worker time each)"
+            f"executed {outcome.executed} notebooks with --jobs {jobs}: "
+            f"{grading / outcome.executed:.2f} s per notebook ({grading:.1f} s of grading after "
+            f"{outcome.seconds_setup:.1f} s of set-up; each took "
+            f"{outcome.seconds_grading / outcome.executed:.2f} s in its worker)"
         )
     ws = outcome.workspace
     lines.append(f"grades: {ws.grades_csv}")

@@ -456,3 +456,16 @@ def test_expect_equal_prints_ragged_values():
     expect_equal([(2, 3), (3,)], [(2, 3), (3,)], "shapes")
     with pytest.raises(AssertionError, match=r"expected \[\(2, 3\), \(3,\)\]"):
         expect_equal([(2, 3), (4,)], [(2, 3), (3,)], "shapes")
+
+
+def test_only_kernel_start_failures_are_retried():
+    from autodiff_course import grader
+    from autodiff_course.preprocessors import journal
+
+    race = {"success": False, "log": "RuntimeError: Kernel died before replying to kernel_info"}
+    journal.clear()
+    assert grader._start_failure(race)
+    journal["cell_index"] = 3  # a cell was running: the student's code killed the kernel
+    assert not grader._start_failure({"success": False, "log": "DeadKernelError: Kernel died"})
+    journal.clear()
+    assert not grader._start_failure({"success": False, "log": "Inconsistent checksums"})

@@ -166,3 +166,16 @@ def test_nbgrader_config_describes_the_layout(tmp_path, monkeypatch):
         assert Path(course[folder]).is_absolute()
         assert Path(course[folder]).parent == tmp_path / "elsewhere"
     assert course.db_url == f"sqlite:///{tmp_path / 'elsewhere' / 'gradebook.db'}"
+
+
+def test_a_grading_kernel_that_cannot_start_stops_the_tool(tmp_path):
+    """50 MB of address space is too little for Python: exit 2 before any student is graded."""
+    from pipeline_fixtures import MINI, make_mini_course
+
+    root = make_mini_course(tmp_path / "course")
+    (tmp_path / "subs" / "ann" / MINI).mkdir(parents=True)
+    result = run_cli("autograde", tmp_path / "subs", "--course-root", root,
+                     "--workspace", tmp_path / "ws", "--memory-mb", "50")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "grading kernel" in result.stderr and "--memory-mb" in result.stderr
+    assert not (tmp_path / "ws" / "grades.csv").exists()
