@@ -68,7 +68,7 @@ def source_root(pytestconfig) -> Path:
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory, source_root):
     scratch = tmp_path_factory.mktemp("lab")
-    root = copy_course(source_root, scratch / "course")
+    root = copy_course(source_root, scratch / "course", project=REPO)
     server = LabServer(root=root, scratch=scratch, env=isolated_env(scratch / "jupyter", root))
     server.prepare()
     try:

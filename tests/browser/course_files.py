@@ -90,3 +90,17 @@ def fill_answers(release: nbformat.NotebookNode, solution: nbformat.NotebookNode
 
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
+
+
+def kernelspec_problem(nb: nbformat.NotebookNode) -> str | None:
+    """Why the notebook would not open on the course's kernel by itself, or None.
+
+    JupyterLab falls back to asking (a "Select Kernel" dialog) or to whatever kernel is the
+    default when the metadata names none; the course promises the python3 kernelspec.
+    """
+    spec = nb.metadata.get("kernelspec")
+    if not spec:
+        return "its metadata has no kernelspec (add the python3 kernelspec)"
+    if spec.get("name") != "python3":
+        return f"its kernelspec is {spec.get('name')!r}, not 'python3'"
+    return None

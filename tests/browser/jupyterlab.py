@@ -26,12 +26,12 @@ SCREENSHOT_WIDTH = 1280
 MAX_SCREENSHOT_HEIGHT = 16_000  # Chromium's safe limit for one capture; taller pages are tiled
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*Error: ", re.MULTILINE)
 
-# The notebook is ready once its toolbar names the Python 3 kernel and reports it idle; a dialog
-# (such as "Select Kernel") stops the wait early.
-KERNEL_READY = """(selector) => {
+# The notebook is ready once all its cells are on the page and its toolbar names the Python 3
+# kernel and reports it idle; a dialog (such as "Select Kernel") stops the wait early.
+KERNEL_READY = """([selector, cells]) => {
   if (document.querySelector('.jp-Dialog')) return true;
   const nb = document.querySelector(selector);
-  if (!nb) return false;
+  if (!nb || nb.querySelectorAll('.jp-Cell').length !== cells) return false;
   const name = nb.querySelector('.jp-KernelName');
   const idle = nb.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
   return idle !== null && name !== null && name.textContent.includes('Python 3');
@@ -62,20 +62,32 @@ def open_lab(page: Page, base_url: str) -> None:
     page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=OPEN_TIMEOUT_MS)
 
 
-def open_notebook(page: Page, base_url: str, path: str) -> None:
+def open_notebook(page: Page, base_url: str, path: str, cells: int) -> None:
     """Open ``path`` (relative to the server root) in a fresh workspace; fail on any dialog.
 
     A notebook without a kernelspec opens a "Select Kernel" dialog instead of starting a kernel;
     that, or any other dialog before the kernel is idle, fails here with the dialog's text.
+    ``cells`` is the notebook's cell count: see :func:`wait_ready`.
     """
     page.goto(f"{base_url}/lab/tree/{path}?reset")
+    wait_ready(page, path, cells)
+
+
+def wait_ready(page: Page, path: str, cells: int) -> None:
+    """Wait until the active notebook shows all ``cells`` cells and an idle Python 3 kernel.
+
+    JupyterLab adds a long notebook's cells to the page in batches and reports the kernel idle
+    before the last batch is in; Run All clicked earlier can race the rendering.
+    """
     try:
-        page.wait_for_function(KERNEL_READY, arg=NOTEBOOK, timeout=OPEN_TIMEOUT_MS, polling=200)
+        page.wait_for_function(KERNEL_READY, arg=[NOTEBOOK, cells], timeout=OPEN_TIMEOUT_MS,
+                               polling=200)
     except PlaywrightTimeout:
         expect_no_dialog(page, f"opening {path}")
         name = page.locator(f"{NOTEBOOK} .jp-KernelName").all_inner_texts()
-        raise PageProblem(f"{path}: no idle Python 3 kernel within {OPEN_TIMEOUT_MS // 1000} s "
-                          f"(kernel shown: {name})") from None
+        shown = page.locator(f"{NOTEBOOK} .jp-Cell").count()
+        raise PageProblem(f"{path}: not ready within {OPEN_TIMEOUT_MS // 1000} s: kernel shown "
+                          f"{name}, {shown} of {cells} cells on the page") from None
     expect_no_dialog(page, f"opening {path}")
 
 

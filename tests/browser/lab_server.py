@@ -30,7 +30,7 @@ import nbformat
 
 VENV_BIN = Path(sys.executable).parent
 CONFIG_FOLDER = "jupyter-config"
-COPIED = ("course", "assignments", "solutions", CONFIG_FOLDER)
+COURSE_FOLDERS = ("course", "assignments", "solutions")
 START_TIMEOUT = 90.0
 STOP_GRACE = 10.0
 
@@ -50,14 +50,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def copy_course(source: Path, target: Path) -> Path:
-    """Copy what the server serves; grading state and outputs of the checkout stay behind."""
+def copy_course(source: Path, target: Path, project: Path) -> Path:
+    """Copy what the server serves; grading state and outputs of the checkout stay behind.
+
+    The notebooks and the root ``nbgrader_config.py`` come from ``source`` (the course under
+    test), ``jupyter-config/`` from ``project`` (the checkout whose ``make lab`` is under test).
+    """
     target.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for name in COPIED:
+    for name in COURSE_FOLDERS:
         if (source / name).is_dir():
             shutil.copytree(source / name, target / name, ignore=ignore)
     shutil.copy2(source / "nbgrader_config.py", target / "nbgrader_config.py")
+    shutil.copytree(project / CONFIG_FOLDER, target / CONFIG_FOLDER, ignore=ignore)
     return target
 
 

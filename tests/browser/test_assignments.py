@@ -19,6 +19,7 @@ from course_files import (
     fill_answers,
     is_test,
     is_written_answer,
+    kernelspec_problem,
     read,
 )
 
@@ -48,10 +49,12 @@ def test_release_fails_untouched_and_passes_with_the_answers(assignment, lab, pa
                         f"{assignment}` and commit assignments/", pytrace=False)
         path = f"assignments/{assignment}/{name}"
         release = read(released)
+        problem = kernelspec_problem(release)
+        assert problem is None, f"{path}: {problem}"
         lab.write_notebook(path, release)  # as released, whatever an earlier test did
 
         # Untouched: opens cleanly, and Validate fails on every test for the right reason.
-        jl.open_notebook(page, lab.url, path)
+        jl.open_notebook(page, lab.url, path, len(release.cells))
         untouched = jl.validate_notebook(page)
         assert untouched.outcome == "failed", (
             f"{path}: Validate on the untouched release should report failing tests, got "
@@ -76,8 +79,9 @@ def test_release_fails_untouched_and_passes_with_the_answers(assignment, lab, pa
 
         # Completed with the instructor's answers: Validate passes.
         solution = read(source_root / "solutions" / assignment / name)
-        lab.write_notebook(path, fill_answers(release, solution))
-        jl.open_notebook(page, lab.url, path)
+        completed_nb = fill_answers(release, solution)
+        lab.write_notebook(path, completed_nb)
+        jl.open_notebook(page, lab.url, path, len(completed_nb.cells))
         completed = jl.validate_notebook(page)
         assert completed.outcome == "success", (
             f"{path} with the instructor's answers: Validate says {completed.outcome}:\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import jupyterlab as jl
+from course_files import kernelspec_problem, read
 
 FIGURE_REPR = re.compile(r"^<Figure size [\d.]+x[\d.]+ with \d+ Axes>$")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -30,7 +31,10 @@ def model_outputs(nb):
 
 def test_lecture_runs_in_the_browser(lecture, lab, page, screenshot_dir):
     path = f"course/{lecture}.ipynb"
-    jl.open_notebook(page, lab.url, path)
+    source = read(lab.root / path)
+    problem = kernelspec_problem(source)
+    assert problem is None, f"{path}: {problem}"
+    jl.open_notebook(page, lab.url, path, len(source.cells))
     jl.run_all(page)
     shots = jl.screenshot_notebook(page, screenshot_dir / f"{lecture}.png")
     assert shots and all(s.stat().st_size > 0 for s in shots)

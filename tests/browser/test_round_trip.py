@@ -87,8 +87,7 @@ def test_fetch_complete_validate_submit_and_autograde(lab, page, source_root, tm
     notebook_link = fetched.locator(".nested_list_item .item_name a").first
     notebook_link.wait_for(state="visible", timeout=10_000)
     notebook_link.click()
-    page.wait_for_selector(jl.IDLE, timeout=jl.OPEN_TIMEOUT_MS)
-    jl.expect_no_dialog(page, f"opening {assignment} from the Assignment List")
+    jl.wait_ready(page, f"{relative}/{names[0]}", len(read(fetched_folder / names[0]).cells))
     jl.run_all(page)
     assert not jl.unexecuted_cells(page), "the completed notebook stopped before its last cell"
     jl.save(page)
