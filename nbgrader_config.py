@@ -14,14 +14,20 @@ answers, the resource-limited kernel and one row per student that plain ``nbgrad
 lacks.
 """
 
+import sys
 from pathlib import Path
 
-from autodiff_course.config import configure
-from autodiff_course.layout import Workspace, default_workspace
+_root = Path(__file__).resolve().parent
+try:
+    import autodiff_course  # noqa: F401
+except ImportError:  # a checkout that is not pip-installed, loaded by `jupyter lab` from its root
+    sys.path.insert(0, str(_root))
+
+from autodiff_course.config import configure  # noqa: E402
+from autodiff_course.layout import Workspace, default_workspace  # noqa: E402
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
-_root = Path(__file__).resolve().parent
 c.CourseDirectory.course_id = "autodiff-course"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
