@@ -19,7 +19,6 @@ another folder.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -113,18 +112,15 @@ def page(request, browser, lab, screenshot_dir):
         yield page
     finally:
         report = getattr(request.node, "report_call", None)
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
+        shot = screenshot_dir / "failures" / f"{name}.png"
         if report is not None and report.failed:
-            failures = screenshot_dir / "failures"
-            failures.mkdir(parents=True, exist_ok=True)
-            name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
+            shot.parent.mkdir(parents=True, exist_ok=True)
             try:
-                page.screenshot(path=str(failures / f"{name}.png"))
+                page.screenshot(path=str(shot))
             except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
                 pass
+        else:
+            shot.unlink(missing_ok=True)  # from an earlier failing run
         context.close()
         lab.shutdown_kernels()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fresh_failure_screenshots(screenshot_dir):
-    shutil.rmtree(screenshot_dir / "failures", ignore_errors=True)

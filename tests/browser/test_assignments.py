@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-import jupyterlab as jl
+import lab_page as jl
 import pytest
 from course_files import (
     assignment_notebooks,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-import jupyterlab as jl
+import lab_page as jl
 from course_files import kernelspec_problem, read
 
 FIGURE_REPR = re.compile(r"^<Figure size [\d.]+x[\d.]+ with \d+ Axes>$")

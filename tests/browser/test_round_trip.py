@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jupyterlab as jl
+import lab_page as jl
 import pytest
 from course_files import assignment_ids, assignment_notebooks, fill_answers, read
 
@@ -83,10 +83,7 @@ def test_fetch_complete_validate_submit_and_autograde(lab, page, source_root, tm
         lab.write_notebook(f"{relative}/{name}", fill_answers(release, solution))
 
     # Open the first notebook from the list, run it, save it, come back to the list.
-    fetched.locator("a.assignment-notebooks-link").click()
-    notebook_link = fetched.locator(".nested_list_item .item_name a").first
-    notebook_link.wait_for(state="visible", timeout=10_000)
-    notebook_link.click()
+    jl.show_notebooks(page, fetched).click()
     jl.wait_ready(page, f"{relative}/{names[0]}", len(read(fetched_folder / names[0]).cells))
     jl.run_all(page)
     assert not jl.unexecuted_cells(page), "the completed notebook stopped before its last cell"
@@ -94,7 +91,12 @@ def test_fetch_complete_validate_submit_and_autograde(lab, page, source_root, tm
     page.locator(".lm-TabBar-tab", has_text="Assignments").click()
 
     # Validate every notebook from the list, then submit.
-    for button in fetched.locator(".nested_list_item").get_by_role("button", name="Validate").all():
+    validate_buttons = fetched.locator(".nested_list_item").get_by_role("button", name="Validate")
+    if not validate_buttons.first.is_visible():
+        jl.show_notebooks(page, fetched)
+    assert validate_buttons.count() == len(names), (
+        f"{validate_buttons.count()} Validate buttons in the list for {len(names)} notebooks")
+    for button in validate_buttons.all():
         button.click()
         result = jl.read_validation_dialog(page)
         assert result.outcome == "success", f"Validate in the Assignment List: {result.text}"

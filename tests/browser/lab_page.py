@@ -243,12 +243,11 @@ class Control:
 
     def change(self, page: Page, element) -> None:
         if self.kind == "slider":
-            element.click()
-            start = element.get_attribute("aria-valuenow")
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(200)
-            if element.get_attribute("aria-valuenow") == start:  # already at the maximum
-                page.keyboard.press("ArrowLeft")
+            # One key press, towards the side that has room: a second press could undo the first.
+            now = float(element.get_attribute("aria-valuenow"))
+            top = float(element.get_attribute("aria-valuemax"))
+            element.focus()
+            page.keyboard.press("ArrowRight" if now < top else "ArrowLeft")
         elif self.kind in ("dropdown", "select"):
             options = element.locator("option").all_inner_texts()
             current = element.evaluate("s => s.selectedIndex")
@@ -422,6 +421,23 @@ def open_assignment_list(page: Page) -> None:
         error = page.locator(f"#{kind}_assignments_list_error")
         if error.is_visible():
             raise PageProblem(f"the Assignment List shows an error: {error.inner_text()}")
+
+
+def show_notebooks(page: Page, row, attempts: int = 3):
+    """Expand a fetched assignment's row and return the link to its first notebook.
+
+    The list re-renders itself after actions (fetch, submit, validate), which can swallow a click
+    made at that moment, so the click is repeated until the notebooks show.
+    """
+    link = row.locator(".nested_list_item .item_name a").first
+    for _ in range(attempts):
+        row.locator("a.assignment-notebooks-link").click()
+        try:
+            link.wait_for(state="visible", timeout=5_000)
+            return link
+        except PlaywrightTimeout:
+            continue
+    raise PageProblem(f"the Assignment List did not show the notebooks of {row.inner_text()!r}")
 
 
 def assignment_row(page: Page, kind: str, assignment: str):
