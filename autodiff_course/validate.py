@@ -90,7 +90,11 @@ def validate(path: Path, *, timeout: int = DEFAULT_TIMEOUT, log: Callable[[str],
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
                                 allow_errors=True, interrupt_on_timeout=True,
                                 resources={"metadata": {"path": str(path.parent)}})
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            if km.has_kernel:  # a kernel handed to nbclient is ours to stop
+                km.shutdown_kernel(now=True)
 
     for position, cell in enumerate(nb.cells, start=1):
         label = grade_id(cell) or f"cell {position}"
@@ -100,11 +104,12 @@ def validate(path: Path, *, timeout: int = DEFAULT_TIMEOUT, log: Callable[[str],
             continue
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if is_test(cell):
-            points = meta(cell).get("points", 0)
+            points = float(meta(cell).get("points", 0))
+            worth = f"{points:g} point" + ("" if points == 1 else "s")
             if errors:
-                report.failed.append(f"{label} ({points:g} points): {_error_text(errors[-1])}")
+                report.failed.append(f"{label} ({worth}): {_error_text(errors[-1])}")
             else:
-                report.passed.append(f"{label} ({points:g} points)")
+                report.passed.append(f"{label} ({worth})")
         elif errors:
             report.other_errors.append(f"{label}: {_error_text(errors[-1])}")
 
