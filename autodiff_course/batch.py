@@ -164,12 +164,16 @@ class _Preparer:
         rows: list[Row] = []
         task = Task(student.name, assignment, {})
         destination = self.ws.submitted / student.name / assignment
-        shutil.rmtree(destination, ignore_errors=True)
+        # SUBMISSIONS may be the workspace's own submitted/ (after `nbgrader collect`): then the
+        # files are graded in place, each normalised copy written over the file it was read from
+        in_place = (student / assignment).resolve() == destination.resolve()
+        if not in_place:
+            shutil.rmtree(destination, ignore_errors=True)
+            timestamp = student / assignment / "timestamp.txt"
+            if timestamp.is_file():
+                destination.mkdir(parents=True, exist_ok=True)
+                shutil.copy(timestamp, destination / "timestamp.txt")
         shutil.rmtree(self.ws.feedback / student.name / assignment, ignore_errors=True)
-        timestamp = student / assignment / "timestamp.txt"
-        if timestamp.is_file():
-            destination.mkdir(parents=True, exist_ok=True)
-            shutil.copy(timestamp, destination / "timestamp.txt")
         for name, source in self.sources[assignment].items():
             max_score = self.max_scores[assignment][name]
 

@@ -427,29 +427,44 @@ def test_hidden_tests_never_reach_the_feedback(graded):
     assert "a hidden test failed here" in _feedback_text(graded, "hidden-fail")
 
 
-def test_regrading_gives_the_same_scores(graded):
-    """Deterministic: grade a few of the same submissions again in the same workspace."""
+def test_regrading_gives_the_same_scores(graded, tmp_path):
+    """Deterministic: the same submissions graded again give the same rows.
+
+    This second run also takes its submissions from its own workspace's submitted/ folder (where
+    `nbgrader collect` puts them), which is graded in place.
+    """
     again = ["complete", "hidden-fail", "raises", "corrupt"]
-    subset = graded["submissions"].parent / "again"
+    workspace = tmp_path / "again"
     for student in again:
         source_folder = graded["submissions"] / student
-        target = subset / student
-        target.mkdir(parents=True)
+        target = workspace / "submitted" / student
         for path in source_folder.rglob("*"):
             if path.is_file():
                 destination = target / path.relative_to(source_folder)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 destination.write_bytes(path.read_bytes())
     outcome = batch.autograde(
-        subset, root=graded["root"], workspace=graded["workspace"].path, log=lambda _: None,
+        workspace / "submitted", root=graded["root"], workspace=workspace, log=lambda _: None,
         options=batch.Options(jobs=2, timeout=TIMEOUT, memory_mb=MEMORY_MB, progress=False),
     )
+    assert sorted(r.student for r in outcome.rows) == sorted(again)
     for row in outcome.rows:
         first = _row(graded, row.student)
         assert (row.status, row.score, row.message) == (first.status, first.score, first.message)
-    # grades.csv keeps everyone: the re-graded rows replaced, the others untouched
-    on_file = read_csv(graded["workspace"].grades_csv)
-    assert len(on_file) == len(graded["rows"])
+
+
+def test_grades_csv_keeps_rows_of_other_pairs(tmp_path):
+    from autodiff_course.report import Row, write_csv
+
+    path = tmp_path / "grades.csv"
+    write_csv(path, [Row("ann", "01", "01", 3, 5, "graded", "x"),
+                     Row("bob", "01", "01", 5, 5, "graded", "y")])
+    write_csv(path, [Row("ann", "01", "01", 4, 5, "graded", "again"),
+                     Row("ann", "02", "02", 1, 5, "graded", "z")])
+    rows = {(r.student, r.assignment): r for r in read_csv(path)}
+    assert sorted(rows) == [("ann", "01"), ("ann", "02"), ("bob", "01")]
+    assert (rows[("ann", "01")].score, rows[("ann", "01")].message) == (4, "again")
+    assert rows[("bob", "01")].score == 5
 
 
 def test_expect_equal_prints_ragged_values():
