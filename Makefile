@@ -61,6 +61,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py
+	$(BIN)/python benchmarks/tensor_mlp_step.py
 
 clean:
 	rm -rf $(VENV) grading .pytest_cache .hypothesis
