@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._rng import as_generator as _as_generator
 from .tensor import Tensor, lift
 
 __all__ = [
@@ -135,18 +136,6 @@ class Module:
 
 
 # ------------------------------------------------------------------------------- initialisers
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng(0)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a np.random.Generator, an int seed or None (seed 0), got {type(rng).__name__}"
-    )
-
-
 def _shape(shape) -> tuple[int, ...]:
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
     if not shape or any(s < 1 for s in shape):
@@ -166,7 +155,7 @@ def uniform(shape, a: float, rng=None) -> np.ndarray:
     a = float(a)
     if not a > 0:
         raise ValueError(f"uniform: the half-width a must be positive, got {a}")
-    return _generator(rng).uniform(-a, a, size=_shape(shape))
+    return _as_generator(rng, "nn").uniform(-a, a, size=_shape(shape))
 
 
 def xavier_uniform(shape, rng=None, gain: float = 1.0) -> np.ndarray:
@@ -185,7 +174,8 @@ def xavier_normal(shape, rng=None, gain: float = 1.0) -> np.ndarray:
     """Glorot/Xavier, normal version: N(0, σ²) with σ = gain·sqrt(2 / (fan_in + fan_out))."""
     shape = _shape(shape)
     fan_in, fan_out = _fans(shape)
-    return gain * math.sqrt(2.0 / (fan_in + fan_out)) * _generator(rng).standard_normal(shape)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return std * _as_generator(rng, "xavier_normal").standard_normal(shape)
 
 
 def he_normal(shape, rng=None) -> np.ndarray:
@@ -195,7 +185,7 @@ def he_normal(shape, rng=None) -> np.ndarray:
     """
     shape = _shape(shape)
     fan_in, _ = _fans(shape)
-    return math.sqrt(2.0 / fan_in) * _generator(rng).standard_normal(shape)
+    return math.sqrt(2.0 / fan_in) * _as_generator(rng, "nn").standard_normal(shape)
 
 
 def he_uniform(shape, rng=None) -> np.ndarray:
@@ -256,7 +246,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive int, got {size!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         shape = (self.in_features, self.out_features)
-        w = np.asarray(_initialiser(init)(shape, rng=_generator(rng)), dtype=np.float64)
+        w = np.asarray(_initialiser(init)(shape, rng=_as_generator(rng, "nn")), dtype=np.float64)
         if w.shape != shape:
             raise ValueError(f"Linear: init returned shape {w.shape}, expected {shape}")
         self.weight = Tensor(w, requires_grad=True)
@@ -314,7 +304,8 @@ class MLP(Module):
             raise TypeError(f"MLP: activation must be a name or a function, got {activation!r}")
         if init is None:
             init = "he_normal" if activation in _RELU_LIKE else "xavier_uniform"
-        rng = _generator(rng)  # one generator for all layers, so layers get different weights
+        # one generator for all layers, so layers get different weights
+        rng = _as_generator(rng, "MLP")
         self.sizes = sizes
         self.activation = activation
         self.layers = [
