@@ -1,5 +1,7 @@
 """Driving JupyterLab 4 and nbgrader's lab extensions through Playwright: selectors and waits.
 
+(Named lab_page, not jupyterlab, so that it never shadows the jupyterlab package.)
+
 Everything here acts through the page the way a person would (menus, toolbar buttons, keyboard,
 clicks); the waits follow the recipe measured in ../shared/browser-notes.md: the active notebook is
 ``.jp-NotebookPanel:not(.lm-mod-hidden)``, its kernel is idle when the execution indicator says so,
@@ -57,8 +59,14 @@ class PageProblem(AssertionError):
 
 # --------------------------------------------------------------------------------- navigation
 def open_lab(page: Page, base_url: str) -> None:
+    """Open JupyterLab on a reset workspace and wait until the default layout is restored.
+
+    The menu bar works about a second before the reset workspace is restored (the Launcher
+    appears and ``?reset`` leaves the address); a panel opened in that second is closed again.
+    """
     page.goto(f"{base_url}/lab?reset")
-    page.wait_for_selector(".jp-LabShell", timeout=OPEN_TIMEOUT_MS)
+    page.wait_for_function("() => !location.search.includes('reset')", timeout=OPEN_TIMEOUT_MS)
+    page.wait_for_selector(".jp-Launcher", timeout=OPEN_TIMEOUT_MS)
     page.wait_for_selector(".lm-MenuBar-itemLabel", timeout=OPEN_TIMEOUT_MS)
 
 
@@ -70,6 +78,7 @@ def open_notebook(page: Page, base_url: str, path: str, cells: int) -> None:
     ``cells`` is the notebook's cell count: see :func:`wait_ready`.
     """
     page.goto(f"{base_url}/lab/tree/{path}?reset")
+    page.wait_for_function("() => !location.search.includes('reset')", timeout=OPEN_TIMEOUT_MS)
     wait_ready(page, path, cells)
 
 
