@@ -38,7 +38,7 @@ unit: $(STAMP)
 CHROMIUM := /usr/bin/chromium
 browser: $(STAMP)
 	@if [ -x $(CHROMIUM) ]; then \
-		$(BIN)/python -m pytest -o addopts="" -ra -p no:cacheprovider tests/browser; \
+		$(BIN)/python -m pytest -o addopts="" -ra -p no:cacheprovider --durations=10 tests/browser; \
 	elif [ "$(REQUIRE_BROWSER)" = "1" ]; then \
 		echo "browser suite: $(CHROMIUM) not found and REQUIRE_BROWSER=1:" \
 			"install it with 'apt-get install chromium'"; exit 1; \

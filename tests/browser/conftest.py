@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 from course_files import assignment_ids, lecture_ids
-from lab_server import LabServer, copy_course, isolated_env
+from lab_server import PROJECT, LabServer, copy_course, isolated_env
 from page_console import ConsoleLog
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = PROJECT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

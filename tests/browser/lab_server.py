@@ -28,20 +28,12 @@ from pathlib import Path
 
 import nbformat
 
+PROJECT = Path(__file__).resolve().parents[2]  # the checkout whose `make lab` is under test
 VENV_BIN = Path(sys.executable).parent
 CONFIG_FOLDER = "jupyter-config"
 COURSE_FOLDERS = ("course", "assignments", "solutions")
 START_TIMEOUT = 90.0
 STOP_GRACE = 10.0
-
-# Settings that keep the page quiet and predictable: no "Jupyter news" toast over the lower right.
-TEST_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
-}
-
 
 def free_port() -> int:
     """A loopback port nobody listens on right now (the server is told not to try others)."""
@@ -91,13 +83,6 @@ def isolated_env(scratch: Path, course: Path) -> dict[str, str]:
     return env
 
 
-def write_settings(settings_dir: Path) -> None:
-    for relative, values in TEST_SETTINGS.items():
-        path = settings_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-
-
 @dataclass
 class LabServer:
     """One ``jupyter lab`` process over a course copy; ``stop()`` always cleans up."""
@@ -123,11 +108,17 @@ class LabServer:
 
     # ----------------------------------------------------------------------------- life cycle
     def prepare(self) -> str:
-        """Run the project's own ``make lab`` preparation over the copy (releases to exchange)."""
-        write_settings(Path(self.env["JUPYTERLAB_SETTINGS_DIR"]))
+        """Run ``make lab``'s preparation over the copy, as ``make lab`` runs it.
+
+        It releases the assignments to the copy's exchange and writes the one user setting the
+        page needs (no "Jupyter news" notification over the lower right) into the temporary
+        settings folder.
+        """
         script = self.root / CONFIG_FOLDER / "prepare_lab.py"
-        done = subprocess.run([sys.executable, str(script)], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=300)
+        command = [sys.executable, str(script), "--settings-dir",
+                   self.env["JUPYTERLAB_SETTINGS_DIR"]]
+        done = subprocess.run(command, cwd=self.root, env=self.env, capture_output=True,
+                              text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(
                 f"{script} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
