@@ -1,18 +1,22 @@
 """``autodiff-course autograde``: grade a folder of submissions, every student, come what may.
 
-SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb in; out, in the workspace: feedback HTML per
-student, grades.csv, the gradebook, and a printed summary. The steps:
+SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb in; out, in the workspace: the gradebook,
+the autograded notebooks (for Formgrader), a feedback page per notebook, grades.csv, a log per
+student, and a printed summary. The steps:
 
-1. load the instructor notebooks into the workspace's gradebook (a scratch release inside the
-   workspace, so the tracked assignments/ is never touched) and check that the grading kernel
-   starts and can import the course packages;
-2. read each submission in this process: a missing notebook, a file that is not a notebook, or
-   answer cells that fail the static check (:mod:`autodiff_course.integrity`) get their row here
-   and are never executed; the rest are normalised (:func:`notebooks.normalise_submission`) and
-   copied into the workspace's submitted/ folder (only the notebooks: extra files are ignored);
-3. grade them in N worker processes (:mod:`autodiff_course.grader`), a progress bar on long
+1. check that kernels can be sandboxed (``bwrap``; ``--no-sandbox`` to go without, with a
+   warning on every run) and say how the kernels' resources are limited;
+2. make the gradebook hold the assignments exactly as ``solutions/`` defines them, checking
+   what is already there (:func:`autodiff_course.gradebook.ensure_assignments`);
+3. read every submission in this process, trusting nothing (:mod:`autodiff_course.submission`):
+   missing and unreadable notebooks get their row here; the rest are normalised against the
+   release and handed to the workers as data. The submission time is the grader's own: when it
+   first saw this content (a ``timestamp.txt`` a student wrote is never read);
+4. grade in ``--jobs`` worker processes (:mod:`autodiff_course.worker`), a progress bar on long
    batches; a worker that dies is replaced and its student retried once;
-4. write grades.csv (rows of other assignments already there are kept) and print the table.
+5. write the scores into the gradebook (manual grades untouched), then grades.csv (rows of other
+   assignments already there are kept), the pages and the table. Everything a student wrote is
+   cleaned before it is shown (:mod:`autodiff_course.clean`, :mod:`autodiff_course.feedback`).
 
 Exit status: 0 when every student folder got its rows, whatever the scores;
 :class:`~autodiff_course.layout.CourseError` (exit 2 in the CLI) when the tool cannot run.
@@ -23,245 +27,321 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import environment, integrity
-from .config import DEFAULT_TIMEOUT
-from .grading_kernel import DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_MB, KERNEL_NAME, install_kernelspec
+from . import clean, environment, feedback, gradebook
 from .layout import CourseError, Workspace, assignment_ids, check_course_root, source_notebooks
-from .notebooks import (
-    UnreadableNotebook,
-    is_test,
-    normalise_submission,
-    points,
-    read,
-    read_submission,
-    student_cells,
-    write,
-)
-from .report import (
-    CRASHED,
-    FLAGGED,
-    MISSING,
-    UNREADABLE,
-    Row,
-    note_page,
-    status_counts,
-    table,
-    write_csv,
-)
+from .notebooks import normalise_submission, points, read, write
+from .release import released_notebook
+from .report import CRASHED, MISSING, UNREADABLE, Row, note_page, status_counts, table, write_csv
+from .sandbox import limits_mode, require_bwrap
+from .submission import UnreadableNotebook, find_notebook, read_submission
+from .worker import GradingOptions, NotebookResult, Task, grade_task
 
-GLOB_CHARACTERS = set("*?[]")
+UNSAFE_NAME_CHARACTERS = set("*?[]")
 PROGRESS_THRESHOLD = 4
-
-
-@dataclass
-class Options:
-    timeout: int = DEFAULT_TIMEOUT
-    jobs: int = 1
-    memory_mb: int = DEFAULT_MEMORY_MB
-    cpu_seconds: int = DEFAULT_CPU_SECONDS
-    progress: bool = True
-    db_url: str | None = None
-
-
-@dataclass
-class Task:
-    student: str
-    assignment: str
-    notebooks: dict[str, float]
-    notes: dict[str, list[str]] = field(default_factory=dict)
+NO_SANDBOX_WARNING = (
+    "WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs as this user, can read "
+    "and change every file this user can (the gradebook and solutions/ included) and use the "
+    "network. Only do this for code you trust."
+)
 
 
 @dataclass
 class Outcome:
-    rows: list
+    rows: list[Row]
     seconds_wall: float
     seconds_grading: float
     executed: int
     workspace: Workspace
     seconds_setup: float = 0.0
     jobs: int = 1
+    mode: str = ""
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
 
 
-def _students(submissions: Path) -> list[Path]:
-    return sorted(
-        p for p in submissions.iterdir()
-        if p.is_dir() and not p.name.startswith((".", "__"))
-    )
+def _student_folders(submissions: Path) -> list[os.DirEntry]:
+    if not submissions.is_dir():
+        raise CourseError(f"submissions folder {submissions} does not exist (expected "
+                          "SUBMISSIONS/<student>/<id>/<id>.ipynb)")
+    found = [e for e in _entries(submissions) if not e.name.startswith((".", "__"))
+             and (e.is_dir(follow_symlinks=False) or e.is_symlink())]
+    if not found:
+        raise CourseError(f"no student folders in {submissions} (expected "
+                          "SUBMISSIONS/<student>/<id>/<id>.ipynb)")
+    return found
 
 
-def _scope(root: Path, students: list[Path], wanted: list[str] | None, log) -> list[str]:
+def _scope(root: Path, students: list[os.DirEntry], wanted: list[str] | None, log) -> list[str]:
     known = assignment_ids(root)
     if wanted:
         unknown = [a for a in wanted if a not in known]
         if unknown:
-            raise CourseError(
-                f"unknown assignment {', '.join(unknown)}: "
-                f"solutions/ has {', '.join(known) or 'none'}"
-            )
+            raise CourseError(f"unknown assignment {', '.join(unknown)}: "
+                              f"solutions/ has {', '.join(known) or 'none'}")
         return list(wanted)
-    present = {p.name for s in students for p in s.iterdir() if p.is_dir()}
+    present = {e.name for s in students if not s.is_symlink() for e in _entries(Path(s.path))
+               if e.is_dir(follow_symlinks=False)}
     found = sorted(present & set(known))
     strays = sorted(present - set(known) - {".ipynb_checkpoints"})
     if strays:
-        log(f"note: ignoring folders that are not assignments: {', '.join(strays)}")
+        log("note: ignoring folders that are not assignments: "
+            + clean.line(", ".join(strays), 300))
     if not found:
         raise CourseError(
             "no submissions for any assignment: expected SUBMISSIONS/<student>/<id>/<id>.ipynb "
-            f"with <id> one of {', '.join(known) or '(none in solutions/)'}; or pass --assignment"
-        )
+            f"with <id> one of {', '.join(known) or '(none in solutions/)'}; or pass --assignment")
     return found
 
 
-def _find_notebook(folder: Path, name: str) -> tuple[Path | None, str | None]:
-    """The submitted file for notebook ``name`` (or the only notebook there, renamed)."""
-    expected = folder / f"{name}.ipynb"
-    if expected.is_file():
-        return expected, None
-    if not folder.is_dir():
-        return None, None
-    others = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
-    if len(others) == 1:
-        return others[0], f"graded {others[0].name} (expected {name}.ipynb)"
-    return None, None
+def _name_problem(name: str) -> str | None:
+    if clean.text(name) != name or name != name.strip():
+        return "has control characters or spaces at the ends"
+    if UNSAFE_NAME_CHARACTERS & set(name):
+        return "has one of * ? [ ]"
+    return None
 
 
-def _missing_message(folder: Path, name: str) -> str:
-    if not folder.is_dir():
-        return f"no {folder.name}/ folder in the submission"
-    found = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-    listing = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "") if found else "nothing"
-    return f"no {name}.ipynb in the submission (found: {listing})"
+class _Collection:
+    """When the grader first saw each submitted file's content (its own clock, kept per run)."""
+
+    def __init__(self, ws: Workspace):
+        self.path = ws.state / "collected.json"
+        try:
+            self.seen = json.loads(self.path.read_text())
+            if not isinstance(self.seen, dict):
+                self.seen = {}
+        except (OSError, ValueError):
+            self.seen = {}
+
+    def time_of(self, key: str, content: bytes) -> datetime:
+        digest = hashlib.sha256(content).hexdigest()
+        entry = self.seen.get(key)
+        if not isinstance(entry, dict) or entry.get("sha256") != digest:
+            entry = {"sha256": digest, "first_seen": datetime.now(UTC).isoformat()}
+            self.seen[key] = entry
+        try:
+            return datetime.fromisoformat(entry["first_seen"])
+        except (TypeError, ValueError):
+            return datetime.now(UTC)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.seen, indent=1, sort_keys=True))
+        tmp.replace(self.path)
 
 
-class _Preparer:
-    """Step 2: rows for what cannot be executed; normalised copies of what can."""
+class _Reader:
+    """Step 3: a row for what cannot run; a :class:`Task` for what can."""
 
     def __init__(self, root: Path, ws: Workspace, assignments: list[str]):
-        self.root, self.ws = root, ws
+        self.ws = ws
         self.sources = {a: {p.stem: read(p) for p in source_notebooks(root, a)}
                         for a in assignments}
-        self.releases = {
-            a: {name: read(ws.release / a / f"{name}.ipynb") for name in nbs}
-            for a, nbs in self.sources.items()
-        }
+        self.releases = {a: {n: released_notebook(nb) for n, nb in nbs.items()}
+                         for a, nbs in self.sources.items()}
         self.max_scores = {a: {n: points(nb)[0] for n, nb in nbs.items()}
                            for a, nbs in self.sources.items()}
+        self.collection = _Collection(ws)
+        self.times: dict[tuple[str, str], datetime] = {}
 
-    def prepare(self, student: Path, assignment: str) -> tuple[list[Row], Task | None]:
+    def read(self, student: os.DirEntry, assignment: str) -> tuple[list[Row], Task | None]:
+        name = student.name
+        shown = clean.line(name, 100)
         rows: list[Row] = []
-        task = Task(student.name, assignment, {})
-        destination = self.ws.submitted / student.name / assignment
-        # SUBMISSIONS may be the workspace's own submitted/ (after `nbgrader collect`): then the
-        # files are graded in place, each normalised copy written over the file it was read from
-        in_place = (student / assignment).resolve() == destination.resolve()
-        if not in_place:
-            shutil.rmtree(destination, ignore_errors=True)
-            timestamp = student / assignment / "timestamp.txt"
-            if timestamp.is_file():
-                destination.mkdir(parents=True, exist_ok=True)
-                shutil.copy(timestamp, destination / "timestamp.txt")
-        shutil.rmtree(self.ws.feedback / student.name / assignment, ignore_errors=True)
-        for name, source in self.sources[assignment].items():
-            max_score = self.max_scores[assignment][name]
+        task = Task(name, assignment, {})
+        problem = _name_problem(name)
+        folder = Path(student.path) / assignment
+        for notebook, max_score in self.max_scores[assignment].items():
 
-            def row(status: str, message: str, name=name, max_score=max_score) -> Row:
-                return Row(student.name, assignment, name, 0.0, max_score, status, message)
+            def row(status: str, message: str, notebook=notebook, max_score=max_score) -> Row:
+                return Row(shown, assignment, notebook, 0.0, max_score, status, message)
 
-            if GLOB_CHARACTERS & set(student.name) or student.name != student.name.strip():
-                rows.append(row(UNREADABLE, f"student folder name {student.name!r} has spaces at "
-                                "the ends or one of * ? [ ]; rename the folder"))
+            if problem:
+                rows.append(row(UNREADABLE, f"the student folder's name {problem}; rename it"))
                 continue
-            folder = student / assignment
-            path, renamed = _find_notebook(folder, name)
+            if student.is_symlink() or folder.is_symlink():
+                rows.append(row(UNREADABLE, "the submission folder is a symbolic link; links are "
+                                "not followed"))
+                continue
+            if not folder.is_dir():
+                rows.append(row(MISSING, f"no {assignment}/ folder in the submission"))
+                continue
+            path, others, note = find_notebook(folder, notebook)
+            notes = [note] if note else []
+            if others:
+                notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200))
             if path is None:
-                rows.append(row(MISSING, _missing_message(folder, name)))
+                listing = [e.name for e in _entries(folder) if not e.name.startswith(".")]
+                found = clean.line(", ".join(listing[:5]), 200) or "nothing"
+                rows.append(row(MISSING, f"no {notebook}.ipynb in the submission (found: "
+                                f"{found})"))
                 continue
             try:
-                submitted = read_submission(path)
+                nb, read_notes = read_submission(path)
+                raw = _read_bytes(path)
             except UnreadableNotebook as err:
-                rows.append(row(UNREADABLE, str(err)))
+                rows.append(row(UNREADABLE, "; ".join([*notes, clean.line(str(err), 300)])))
                 continue
-            normalised = normalise_submission(submitted, self.releases[assignment][name])
-            notes = ([renamed] if renamed else []) + normalised.notes
-            findings = integrity.check_cells(
-                student_cells(normalised.notebook),
-                context_sources=[c.source for c in source.cells if c.cell_type == "code"],
-                test_sources=[c.source for c in source.cells if is_test(c)],
-            )
-            if findings:
-                reasons = "; ".join(str(f) for f in findings[:5])
-                more = f" (and {len(findings) - 5} more)" if len(findings) > 5 else ""
-                rows.append(row(FLAGGED, "flagged, 0 points: " + reasons + more
-                                + ". Answers must not use the reference library or change numpy,"
-                                " math, builtins, sys or the test helpers"))
-                continue
-            write(normalised.notebook, destination / f"{name}.ipynb")
-            task.notebooks[name] = max_score
-            task.notes[name] = notes
-        if task.notebooks:
-            # a notebook missing next to graded ones: nbgrader scores it 0, we keep our row
-            return rows, task
-        return rows, None
+            normalised = normalise_submission(nb, self.releases[assignment][notebook])
+            self.times[(name, assignment)] = self.collection.time_of(f"{name}/{assignment}/"
+                                                                     f"{notebook}", raw)
+            self._keep_original(name, assignment, notebook, path, raw)
+            task.notebooks[notebook] = normalised.notebook
+            task.notes[notebook] = [*notes, *read_notes, *normalised.notes]
+        return rows, (task if task.notebooks else None)
+
+    def _keep_original(self, student: str, assignment: str, notebook: str, path: Path,
+                       raw: bytes) -> None:
+        """The file as handed in, in the workspace's submitted/ (unless graded in place)."""
+        target = self.ws.submitted / student / assignment / f"{notebook}.ipynb"
+        if Path(path).resolve() == target.resolve():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(raw)
 
 
-def _load_workspace(pool, ws: Workspace, root: Path, assignments: list[str], log) -> None:
-    """Step 1, in a worker: gradebook loaded (only when solutions changed) and kernel checked."""
-    stamp_file = ws.state / "sources.json"
+def _read_bytes(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=environment.prepare)
+
+
+def _grade(tasks: list[Task], root: Path, options: GradingOptions, jobs: int,
+           progress: bool) -> list[NotebookResult]:
+    results: list[NotebookResult] = []
+    attempts = {id(t): 0 for t in tasks}
+    pending = list(tasks)
+    bar = None
+    if progress and len(tasks) >= PROGRESS_THRESHOLD:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc="grading", unit="student", file=sys.stderr)
+    pool = _pool(jobs)
     try:
-        stamp = json.loads(stamp_file.read_text())
-    except (OSError, ValueError):
-        stamp = {}
-    wanted = {a: {p.name: _sha(p) for p in source_notebooks(root, a)} for a in assignments}
-    sqlite = ws.db_url.startswith("sqlite:///")
-    fresh = sqlite and not ws.gradebook.exists()
-    stale = [a for a in assignments
-             if fresh or stamp.get("db_url") != ws.db_url or stamp.get(a) != wanted[a]
-             or not (ws.release / a).is_dir()]
-    from . import grader
+        while pending:
+            futures: dict[Future, Task] = {pool.submit(grade_task, str(root), t, options): t
+                                           for t in pending}
+            pending, broken = [], False
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    results.extend(future.result())
+                except BrokenProcessPool:
+                    broken = True
+                    attempts[id(task)] += 1
+                    if attempts[id(task)] < 2:
+                        pending.append(task)
+                        continue
+                    results.extend(NotebookResult(
+                        task.student, task.assignment, name, CRASHED,
+                        "the grading worker died twice on this submission; nothing was scored")
+                        for name in task.notebooks)
+                except Exception as err:  # noqa: BLE001 - one student, not the batch
+                    results.extend(NotebookResult(
+                        task.student, task.assignment, name, CRASHED,
+                        f"the grader failed on this submission ({type(err).__name__})")
+                        for name in task.notebooks)
+                if bar:
+                    bar.update(1)
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = _pool(jobs)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if bar:
+            bar.close()
+    return results
 
-    if stale:
-        log(f"loading {', '.join(stale)} into the gradebook {ws.db_url}")
-        failures = pool.submit(grader.load_assignments, stale).result()
-        if failures:
-            details = "; ".join(f"{a}: {e}" for a, e in failures.items())
-            raise CourseError(
-                f"could not load the instructor notebooks into {ws.db_url} ({details}). If the "
-                "solutions changed after grading started, grade into a fresh --workspace"
-            )
-        stamp.update({a: wanted[a] for a in stale}, db_url=ws.db_url)
-        ws.state.mkdir(parents=True, exist_ok=True)
-        stamp_file.write_text(json.dumps(stamp, indent=1))
-    problem = pool.submit(grader.preflight).result()
-    if problem:
-        raise CourseError(
-            problem + ". Check that this Python has ipykernel and the course packages, and that "
-            "--memory-mb leaves room for numpy (try the default)"
-        )
+
+def _write_results(ws: Workspace, results: list[NotebookResult], reader: _Reader,
+                   max_scores: dict, log) -> list[Row]:
+    rows = []
+    for result in results:
+        max_score = max_scores[result.assignment][result.notebook]
+        row = Row(clean.line(result.student, 100), result.assignment, result.notebook, 0.0,
+                  max_score, result.status, clean.line(result.message, 2000),
+                  seconds=result.seconds)
+        try:
+            if result.scores:
+                when = reader.times.get((result.student, result.assignment), datetime.now(UTC))
+                totals = gradebook.record(ws, result.assignment, result.student, result.notebook,
+                                          result.scores, when)
+                row.score, row.max_score, row.pending_manual = (totals.score, totals.max_score,
+                                                                totals.pending)
+                if totals.pending:
+                    row.message += (f"; {totals.pending:g} points await manual grading "
+                                    "(written answers)")
+            else:
+                gradebook.forget(ws, [(result.assignment, result.student)])
+        except Exception as err:  # noqa: BLE001 - the row still says what happened
+            row.message += f"; the score could not be saved in the gradebook ({type(err).__name__})"
+            log(f"gradebook write failed for {row.student}/{row.assignment}: "
+                f"{clean.line(err, 300)}")
+        try:
+            _write_files(ws, result, row)
+        except Exception as err:  # noqa: BLE001 - the row and its score stand
+            row.message += f"; its feedback could not be written ({type(err).__name__})"
+            log(f"writing the pages of {row.student}/{row.assignment} failed: "
+                f"{clean.line(err, 300)}")
+        rows.append(row)
+    return rows
 
 
-def _make_pool(jobs: int, root: Path, ws: Workspace, options: Options) -> ProcessPoolExecutor:
-    from . import grader
+def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
+    """The autograded notebook, the feedback page and the instructor's log of one notebook."""
+    folder = result.student, result.assignment
+    if result.autograded is not None:
+        write(result.autograded, ws.autograded.joinpath(*folder, f"{result.notebook}.ipynb"))
+    else:
+        shutil.rmtree(ws.autograded.joinpath(*folder), ignore_errors=True)
+    page = feedback.page(student=row.student, assignment=row.assignment, notebook=row.notebook,
+                         score=row.score, max_score=row.max_score, status=row.status,
+                         summary=row.message, parts=result.parts, cells=result.cells,
+                         pending=row.pending_manual)
+    target = ws.feedback.joinpath(*folder, f"{result.notebook}.html")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page)
+    logs = ws.state / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / f"{result.student}--{result.assignment}.log").write_text(clean.text(result.log))
 
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=grader.init_worker,
-        initargs=(str(root), str(ws.path), ws.db_url, options.timeout, KERNEL_NAME,
-                  str(ws.jupyter_path)),
-    )
+
+def _write_unrun(ws: Workspace, rows: list[Row], students: dict[str, str]) -> None:
+    """Rows that never ran: no stale grades or pages left behind, a short page instead."""
+    stale = []
+    for row in rows:
+        student = students.get(row.student, row.student)
+        if _name_problem(student):
+            continue  # such a name never reaches a path
+        shutil.rmtree(ws.autograded / student / row.assignment, ignore_errors=True)
+        stale.append((row.assignment, student))
+        page = ws.feedback / student / row.assignment / f"{row.notebook}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(note_page(row))
+    gradebook.forget(ws, sorted(set(stale)))
 
 
 def autograde(
@@ -270,162 +350,90 @@ def autograde(
     root: Path,
     workspace: Path,
     assignments: list[str] | None = None,
-    options: Options | None = None,
+    options: GradingOptions | None = None,
+    jobs: int = 1,
+    db_url: str | None = None,
+    progress: bool = True,
     log: Callable[[str], None] = print,
     before_grading: Callable[[Workspace], None] | None = None,
 ) -> Outcome:
     """Grade every student folder in ``submissions``; see the module docstring.
 
-    ``before_grading`` runs once the workspace holds its release and gradebook and before the
-    submissions are read (the demo writes its sample submissions there).
+    ``before_grading`` runs once the gradebook is ready and before the submissions are read (the
+    demo writes its sample submissions there).
     """
-    options = options or Options()
+    options = options or GradingOptions()
+    started = time.perf_counter()
     environment.prepare()
     root = check_course_root(root)
-    submissions = Path(submissions).expanduser().resolve()
-    if options.jobs < 1:
+    if jobs < 1:
         raise CourseError("--jobs must be at least 1")
     if options.timeout < 1:
         raise CourseError("--timeout must be at least 1 second")
-    if assignments:
-        scope = _scope(root, [], assignments, log)
+    if options.sandbox:
+        require_bwrap()
     else:
-        scope = _scope(root, _listed_students(submissions), None, log)
-    ws = Workspace.at(workspace, options.db_url)
+        log(NO_SANDBOX_WARNING)
+    mode = limits_mode(options.sandbox)
+    log(f"kernels: {mode}")
+    submissions = Path(submissions).expanduser().resolve()
+    ws = Workspace.at(workspace, db_url)
     if ws.path == root or ws.path in root.parents:
         raise CourseError(f"the workspace {ws.path} must not be the course root or above it")
     try:
-        ws.path.mkdir(parents=True, exist_ok=True)
         (ws.state / "logs").mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise CourseError(f"cannot write the workspace {ws.path}: {err.strerror}") from None
-    install_kernelspec(ws.jupyter_path, memory_mb=options.memory_mb,
-                       cpu_seconds=options.cpu_seconds)
+    scope = (_scope(root, [], assignments, log) if assignments
+             else _scope(root, _student_folders(submissions), None, log))
+    gradebook.ensure_assignments(ws, root, scope, log)
+    if before_grading is not None:
+        before_grading(ws)
 
-    started = time.perf_counter()
+    reader = _Reader(root, ws, scope)
     rows: list[Row] = []
     tasks: list[Task] = []
-    pool = _make_pool(max(1, options.jobs), root, ws, options)
-    try:
-        _load_workspace(pool, ws, root, scope, log)
-        if before_grading is not None:
-            before_grading(ws)
-        students = _listed_students(submissions)
-        preparer = _Preparer(root, ws, scope)
-        for student in students:
-            for assignment in scope:
-                early, task = preparer.prepare(student, assignment)
-                rows.extend(early)
-                if task is not None:
-                    tasks.append(task)
-        setup = time.perf_counter() - started
-        graded_rows, grading_seconds, pool = _run(pool, tasks, max(1, options.jobs), root, ws,
-                                                  options)
-        rows.extend(graded_rows)
-        _finish_ungraded(pool, ws, rows)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    wall = time.perf_counter() - started
-    write_csv(ws.grades_csv, rows)
-    executed = sum(len(t.notebooks) for t in tasks)
-    return Outcome(rows, wall, grading_seconds, executed, ws, setup, max(1, options.jobs))
+    names: dict[str, str] = {}
+    for student in _student_folders(submissions):
+        names[clean.line(student.name, 100)] = student.name
+        for assignment in scope:
+            try:
+                early, task = reader.read(student, assignment)
+            except Exception as err:  # noqa: BLE001 - one unreadable folder, not the batch
+                early, task = [Row(clean.line(student.name, 100), assignment, nb, 0.0, top,
+                                   UNREADABLE, f"the submission could not be read "
+                                   f"({type(err).__name__})")
+                               for nb, top in reader.max_scores[assignment].items()], None
+            rows.extend(early)
+            if task is not None:
+                tasks.append(task)
+    reader.collection.save()
+    setup = time.perf_counter() - started
 
-
-def _listed_students(submissions: Path) -> list[Path]:
-    if not submissions.is_dir():
-        raise CourseError(f"submissions folder {submissions} does not exist (expected "
-                          "SUBMISSIONS/<student>/<id>/<id>.ipynb)")
-    students = _students(submissions)
-    if not students:
-        raise CourseError(f"no student folders in {submissions} (expected "
-                          "SUBMISSIONS/<student>/<id>/<id>.ipynb)")
-    return students
-
-
-def _run(pool, tasks: list[Task], jobs: int, root: Path, ws: Workspace, options: Options):
-    from . import grader
-
-    rows: list[Row] = []
-    seconds = 0.0
-    start_failures = 0
-    attempts = {id(t): 0 for t in tasks}
-    pending = list(tasks)
-    progress = None
-    if options.progress and len(tasks) >= PROGRESS_THRESHOLD:
-        from tqdm import tqdm
-
-        progress = tqdm(total=len(tasks), desc="grading", unit="notebook", file=sys.stderr)
-    try:
-        while pending:
-            futures: dict[Future, Task] = {
-                pool.submit(grader.grade, t.assignment, t.student, t.notebooks, t.notes): t
-                for t in pending
-            }
-            pending = []
-            broken = False
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    attempts[id(task)] += 1
-                    if attempts[id(task)] < 2:
-                        pending.append(task)
-                        continue
-                    result = {"rows": [Row(task.student, task.assignment, name, 0.0, max_score,
-                                           CRASHED, "the grading worker died twice on this "
-                                           "submission (out of memory?); nothing was scored")
-                                       for name, max_score in task.notebooks.items()],
-                              "seconds": 0.0, "kernel_start_failed": False}
-                rows.extend(result["rows"])
-                seconds += result["seconds"]
-                start_failures += bool(result.get("kernel_start_failed"))
-                if progress:
-                    progress.update(1)
-            if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _make_pool(jobs, root, ws, options)
-    finally:
-        if progress:
-            progress.close()
-    if tasks and start_failures == len(tasks):
+    grading_started = time.perf_counter()
+    results = _grade(tasks, root, options, max(1, jobs), progress)
+    grading = time.perf_counter() - grading_started
+    if tasks and all(r.kernel_start_failed for r in results):
         raise CourseError("the grading kernel failed to start for every student; see "
                           f"{ws.state / 'logs'} (is --memory-mb too small?)")
-    return rows, seconds, pool
+    rows.extend(_write_results(ws, results, reader, reader.max_scores, log))
+    _write_unrun(ws, [r for r in rows if r.status in (MISSING, UNREADABLE)], names)
+    write_csv(ws.grades_csv, rows)
+    return Outcome(rows, time.perf_counter() - started, grading, len(results), ws, setup,
+                   max(1, jobs), mode)
 
 
-def _finish_ungraded(pool, ws: Workspace, rows: list[Row]) -> None:
-    """Feedback pages for rows without nbgrader feedback, and no stale grades left behind."""
-    from . import grader
-
-    stale = set()
-    for row in rows:
-        if row.status in (MISSING, UNREADABLE, FLAGGED):
-            shutil.rmtree(ws.autograded / row.student / row.assignment, ignore_errors=True)
-            stale.add((row.assignment, row.student))
-        page = ws.feedback / row.student / row.assignment / f"{row.notebook}.html"
-        if not page.exists():
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(note_page(row))
-    if stale:
-        pool.submit(grader.forget, sorted(stale)).result()
-
-
-def summary(outcome: Outcome, jobs: int) -> str:
+def summary(outcome: Outcome) -> str:
     rows = outcome.rows
-    lines = [table(rows), ""]
-    lines.append(f"{len(rows)} rows: {status_counts(rows)}")
+    lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}"]
     if outcome.executed:
-        grading = outcome.seconds_wall - outcome.seconds_setup
         lines.append(
-            f"executed {outcome.executed} notebooks with --jobs {jobs}: "
-            f"{grading / outcome.executed:.2f} s per notebook ({grading:.1f} s of grading after "
-            f"{outcome.seconds_setup:.1f} s of set-up; each took "
-            f"{outcome.seconds_grading / outcome.executed:.2f} s in its worker)"
-        )
+            f"graded {outcome.executed} notebooks with --jobs {outcome.jobs}: "
+            f"{outcome.seconds_grading / outcome.executed:.2f} s per notebook "
+            f"({outcome.seconds_grading:.1f} s of grading after {outcome.seconds_setup:.1f} s "
+            "of set-up)")
     ws = outcome.workspace
     lines.append(f"grades: {ws.grades_csv}")
     lines.append(f"feedback: {ws.feedback}/<student>/<assignment>/")
-    lines.append(f"gradebook: {ws.db_url}")
+    lines.append(f"gradebook: {ws.shown_db_url}")
     return "\n".join(lines)

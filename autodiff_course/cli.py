@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 from .config import DEFAULT_TIMEOUT
-from .grading_kernel import DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_MB
 from .layout import CourseError, check_course_root, default_workspace, find_course_root
+from .sandbox import Limits
+
+DEFAULT_LIMITS = Limits()
 
 
 def _root(args) -> Path:
@@ -38,22 +40,32 @@ def _release(args) -> int:
 
 def _autograde(args) -> int:
     from . import batch
+    from .worker import GradingOptions
 
     root = _root(args)
     workspace = Path(args.workspace) if args.workspace else default_workspace(root)
-    options = batch.Options(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory_mb,
-                            cpu_seconds=args.cpu_seconds, progress=not args.no_progress,
-                            db_url=args.db_url)
+    limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
+                    processes=args.processes)
+    options = GradingOptions(timeout=args.timeout, sandbox=not args.no_sandbox, limits=limits)
     outcome = batch.autograde(Path(args.submissions), root=root, workspace=workspace,
-                              assignments=args.assignment or None, options=options)
-    print(batch.summary(outcome, args.jobs))
+                              assignments=args.assignment or None, options=options,
+                              jobs=args.jobs, db_url=args.db_url, progress=not args.no_progress)
+    print(batch.summary(outcome))
+    if args.no_sandbox:
+        print(batch.NO_SANDBOX_WARNING, file=sys.stderr)
     return 0
 
 
 def _validate(args) -> int:
-    from .validate import validate
+    from .validate import check
 
-    report = validate(Path(args.notebook), timeout=args.timeout)
+    sandbox = False if args.no_sandbox else None
+    if args.json:
+        report = check(Path(args.notebook), timeout=args.timeout, sandbox=sandbox,
+                       log=lambda line: None)
+        print(report.as_json())
+    else:
+        report = check(Path(args.notebook), timeout=args.timeout, sandbox=sandbox)
     return 0 if report.ok else 1
 
 
@@ -94,20 +106,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help=f"students graded at a time (default 1; this machine has {os.cpu_count()} "
                         "cores, more jobs than cores gains nothing)")
-    p.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
-                   help=f"address-space cap of each grading kernel (default {DEFAULT_MEMORY_MB})")
-    p.add_argument("--cpu-seconds", type=int, default=DEFAULT_CPU_SECONDS, metavar="S",
-                   help=f"CPU-time cap of each grading kernel (default {DEFAULT_CPU_SECONDS})")
+    p.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb, metavar="MB",
+                   help="memory of each kernel's whole process tree "
+                        f"(default {DEFAULT_LIMITS.memory_mb})")
+    p.add_argument("--cpu-seconds", type=int, default=DEFAULT_LIMITS.cpu_seconds, metavar="S",
+                   help=f"CPU time of each kernel (default {DEFAULT_LIMITS.cpu_seconds})")
+    p.add_argument("--processes", type=int, default=DEFAULT_LIMITS.processes, metavar="N",
+                   help=f"processes and threads of each kernel (default "
+                        f"{DEFAULT_LIMITS.processes})")
     p.add_argument("--db-url", metavar="URL",
                    help="gradebook database (default sqlite in the workspace; e.g. "
-                        "postgresql+psycopg2://user:pw@host/db)")
+                        "postgresql+psycopg2://user@host/db)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student kernels without bubblewrap: only for code you trust "
+                        "(see docs/grading.md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_autograde)
 
-    p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fail")
+    p = sub.add_parser("validate", help="check a notebook as the grader does (visible tests); "
+                                        "exit 1 unless every part passes")
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
                    help="per-cell time limit (default 120)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="do not use bubblewrap even where it is installed")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_validate, course_root=None)
 
     p = sub.add_parser("demo", parents=[common],

@@ -10,21 +10,39 @@ notebooks they imitate:
 - ``untouched`` the release as handed out (zero);
 - ``broken``    a file cut off half way (not valid JSON: unreadable);
 - ``crashing``  complete, but one answer cell calls ``os._exit`` (the kernel dies: crashed);
-- ``flagged``   complete, but an answer imports autograd_ref (flagged: zero);
+- ``cheating``  untouched, plus a cell that rewrites every later cell to ``pass`` and makes
+  numpy's comparisons always true (zero: the verdicts are not decided in the student's kernel);
 - ``missing``   a folder without the notebook (missing).
+
+The kernels run in the bubblewrap sandbox when ``bwrap`` is installed; without it the demo says
+so and runs them unsandboxed (these are the project's own samples), so ``make demo`` works on any
+machine.
 """
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
+
 from . import batch
 from .layout import Workspace, assignment_ids, check_course_root, source_notebooks
 from .notebooks import answer_count, fill_answers, grade_id, is_answer, read, write
+from .release import released_notebook
+from .sandbox import bwrap_path
+from .worker import GradingOptions
 
-SAMPLE_STUDENTS = ("complete", "partial", "untouched", "broken", "crashing", "flagged", "missing")
+SAMPLE_STUDENTS = ("complete", "partial", "untouched", "broken", "crashing", "cheating",
+                   "missing")
+CHEAT = """\
+# every later cell becomes `pass`, and numpy's comparisons always say yes
+import numpy as np
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])
+np.allclose = np.isclose = np.array_equal = lambda *args, **kwargs: True
+"""
 
 
 def _first_code_answer(nb):
@@ -34,14 +52,13 @@ def _first_code_answer(nb):
     raise ValueError("no code answer cell")
 
 
-def write_samples(root: Path, release: Path, submissions: Path, assignments: list[str]) -> None:
+def write_samples(root: Path, submissions: Path, assignments: list[str]) -> None:
     """The sample submissions for each assignment (see the module docstring)."""
     for assignment in assignments:
         for source_path in source_notebooks(root, assignment):
             name = source_path.stem
             source = read(source_path)
-            released_path = Path(release) / assignment / f"{name}.ipynb"
-            released = read(released_path)
+            released = released_notebook(source)
 
             def put(student: str, nb, name=name, assignment=assignment) -> None:
                 write(nb, Path(submissions) / student / assignment / f"{name}.ipynb")
@@ -49,7 +66,7 @@ def write_samples(root: Path, release: Path, submissions: Path, assignments: lis
             put("complete", fill_answers(released, source))
             put("partial", fill_answers(released, source, keep=max(1, answer_count(source) // 2)))
             put("untouched", released)
-            text = released_path.read_text()
+            text = nbformat.writes(released)
             broken = Path(submissions) / "broken" / assignment / f"{name}.ipynb"
             broken.parent.mkdir(parents=True, exist_ok=True)
             broken.write_text(text[: len(text) // 2])
@@ -57,10 +74,9 @@ def write_samples(root: Path, release: Path, submissions: Path, assignments: lis
             cell = _first_code_answer(crashing)
             cell.source = "import os\nos._exit(1)\n" + cell.source
             put("crashing", crashing)
-            flagged = fill_answers(released, source)
-            cell = _first_code_answer(flagged)
-            cell.source = "import autograd_ref as ad\n" + cell.source
-            put("flagged", flagged)
+            cheating = copy.deepcopy(released)
+            cheating.cells.insert(2, nbformat.v4.new_code_cell(CHEAT))
+            put("cheating", cheating)
             missing = Path(submissions) / "missing" / assignment
             missing.mkdir(parents=True, exist_ok=True)
             (missing / "notes.txt").write_text("I forgot to upload my notebook.\n")
@@ -100,16 +116,21 @@ def demo(root: Path, *, workspace: Path | None = None, jobs: int = 2, timeout: i
         submissions = base / "submissions"
 
         def samples(ws: Workspace) -> None:
-            log(f"released {', '.join(assignments)} into {ws.release}")
-            write_samples(root, ws.release, submissions, assignments)
+            write_samples(root, submissions, assignments)
             log(f"sample submissions: {', '.join(SAMPLE_STUDENTS)} in {submissions}")
 
+        sandbox = bwrap_path() is not None
+        if not sandbox:
+            log("note: bubblewrap (bwrap) is not installed, so the demo runs its own sample "
+                "students WITHOUT a sandbox; `autograde` refuses to do that for real submissions "
+                "unless told --no-sandbox (Debian/Ubuntu: sudo apt-get install bubblewrap)")
         outcome = batch.autograde(
             submissions, root=root, workspace=base / "workspace", assignments=assignments,
-            options=batch.Options(jobs=jobs, timeout=timeout), log=log, before_grading=samples,
+            options=GradingOptions(timeout=timeout, sandbox=sandbox), jobs=jobs, log=log,
+            before_grading=samples,
         )
         log("")
-        log(batch.summary(outcome, jobs))
+        log(batch.summary(outcome))
         log("")
         log("gradebook (score/max; +N? = written answers awaiting manual grading):")
         log(gradebook(outcome.rows))

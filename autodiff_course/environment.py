@@ -2,10 +2,10 @@
 
 - nbgrader shells out to a bare ``alembic`` when it creates a gradebook, so this interpreter's
   ``bin`` folder goes on PATH;
-- kernels run in the notebook's folder, where ``import autograd_ref`` (hidden tests) and
-  ``import autodiff_course.checking`` (every test cell) must still work when the project runs from
-  a checkout that is not pip-installed: the checkout goes on PYTHONPATH. When the packages are
-  installed this adds nothing that was not importable already.
+- worker processes import the course packages (the grader's side of every test imports
+  ``autograd_ref`` and ``autodiff_course.checking``) even when the project runs from a checkout
+  that is not pip-installed: the checkout goes on PYTHONPATH. Student kernels never see either:
+  their environment is built from scratch (:mod:`autodiff_course.sandbox`).
 """
 
 from __future__ import annotations

@@ -123,3 +123,19 @@ class Workspace:
         if self.db_url_override:
             return self.db_url_override
         return os.environ.get(DB_URL_ENV) or f"sqlite:///{self.gradebook}"
+
+    @property
+    def shown_db_url(self) -> str:
+        """The gradebook URL with any password masked, for messages and logs."""
+        return mask_password(self.db_url)
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (unparseable URLs are hidden entirely)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - never echo a URL we cannot parse
+        return "(database URL not shown)"
+    return parsed.render_as_string(hide_password=True)

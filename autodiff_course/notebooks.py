@@ -4,16 +4,16 @@
 - points of an instructor notebook;
 - a student notebook with answers filled in from the instructor's solutions (the demo's and the
   tests' "complete" and "partial" submissions, generated so they never drift from solutions/);
-- :func:`normalise_submission`: a submitted notebook brought back to the instructor's structure
-  before nbgrader sees it (unknown or duplicated grade ids dropped, metadata and cell types
-  restored, deleted instructor cells put back in place), so that a student's edits cannot make
-  nbgrader fail the whole submission or award points it should not.
+- :func:`normalise_submission`: a submitted notebook (already rebuilt clean by
+  :mod:`autodiff_course.submission`) brought back to the instructor's structure before it is
+  graded: unknown or duplicated grade ids dropped, metadata and cell types restored, the given
+  (locked) cells and test cells restored word for word, deleted instructor cells put back in
+  place. A student's edits can change their answers and nothing else.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +23,12 @@ from nbformat.notebooknode import NotebookNode
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_MARK_SCHEME, END_MARK_SCHEME = "BEGIN MARK SCHEME", "END MARK SCHEME"
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-
-
-class UnreadableNotebook(Exception):
-    """The file is not a notebook we can grade (not JSON, not nbformat, too large)."""
 
 
 def meta(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+    metadata = cell.get("metadata")
+    found = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def grade_id(cell: NotebookNode) -> str | None:
@@ -60,38 +57,6 @@ def is_restored(cell: NotebookNode) -> bool:
 
 def read(path: Path) -> NotebookNode:
     return nbformat.read(str(path), as_version=4)
-
-
-def read_submission(path: Path) -> NotebookNode:
-    """Read a student's file, turning every way it can be broken into UnreadableNotebook."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise UnreadableNotebook(
-            f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit "
-            "(clear the outputs and resubmit)"
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise UnreadableNotebook(f"{path.name} is not UTF-8 text ({err.reason})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UnreadableNotebook(
-            f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
-            "was it edited outside Jupyter or truncated?"
-        ) from None
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
-        raise UnreadableNotebook(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except Exception as err:  # noqa: BLE001 - any nbformat failure means "not gradable"
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UnreadableNotebook(f"{path.name} is not a valid notebook: {first[:200]}") from None
-    return nb
 
 
 def points(nb: NotebookNode) -> tuple[float, float]:
@@ -165,8 +130,7 @@ def _convert(cell: NotebookNode, cell_type: str) -> NotebookNode:
 def normalise_submission(nb: NotebookNode, release: NotebookNode) -> Normalised:
     """Bring a submitted notebook back to the instructor's structure (see the module docstring).
 
-    Source of answer cells is never touched; test and locked cells get their source restored by
-    nbgrader (OverwriteCells) from the gradebook, hidden tests included.
+    The source of answer cells is never touched; test and locked cells get the release's source.
     """
     result = Normalised(copy.deepcopy(nb))
     nb = result.notebook
@@ -192,6 +156,10 @@ def normalise_submission(nb: NotebookNode, release: NotebookNode) -> Normalised:
             if cell.cell_type != ref.cell_type:
                 result.notes.append(f"cell '{gid}' was turned into {cell.cell_type}; restored")
                 cell = _convert(cell, ref.cell_type)
+            if is_restored(ref) and cell.source != ref.source:
+                if not is_test(ref):
+                    result.notes.append(f"the given cell '{gid}' was edited; the original ran")
+                cell.source = ref.source
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -223,17 +191,6 @@ def normalise_submission(nb: NotebookNode, release: NotebookNode) -> Normalised:
         if "id" not in cell:
             cell["id"] = uuid.uuid4().hex[:8]
     return result
-
-
-def student_cells(nb: NotebookNode) -> list[tuple[str, str]]:
-    """(label, source) of every code cell whose source the student controls when it is graded."""
-    found = []
-    for position, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type != "code" or is_restored(cell):
-            continue
-        label = f"cell '{grade_id(cell)}'" if grade_id(cell) else f"cell {position} (added)"
-        found.append((label, cell.source))
-    return found
 
 
 def write(nb: NotebookNode, path: Path) -> None:

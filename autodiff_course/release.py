@@ -8,6 +8,7 @@ workspace loads its own (see :mod:`autodiff_course.batch`).
 
 from __future__ import annotations
 
+import copy
 import filecmp
 import tempfile
 from collections.abc import Callable, Sequence
@@ -23,6 +24,43 @@ from .layout import (
     source_notebooks,
 )
 from .notebooks import points, read
+
+
+def _preprocessed(solution_nb, *, release: bool):
+    """An instructor notebook through nbgrader's generate_assignment steps, in memory.
+
+    ``release=False`` stops where nbgrader records cells in the gradebook (hidden tests still
+    in); ``release=True`` goes on to the student's version (hidden tests and mark schemes out).
+    """
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+    )
+
+    nb = copy.deepcopy(solution_nb)
+    steps = [LockCells(), ClearSolutions(), ClearOutput(), CheckCellMetadata(),
+             ComputeChecksums()]
+    if release:
+        steps += [ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums(), CheckCellMetadata()]
+    resources: dict = {}
+    for step in steps:
+        nb, resources = step.preprocess(nb, resources)
+    return nb
+
+
+def released_notebook(solution_nb):
+    """The student version of an instructor notebook, as ``release`` writes it (in memory)."""
+    return _preprocessed(solution_nb, release=True)
+
+
+def recorded_notebook(solution_nb):
+    """An instructor notebook as nbgrader records its cells in the gradebook."""
+    return _preprocessed(solution_nb, release=False)
 
 
 def resolve_ids(root: Path, ids: Sequence[str] | None) -> list[str]:

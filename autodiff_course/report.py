@@ -1,4 +1,8 @@
-"""Grade rows: the statuses, grades.csv, the printed table, and feedback pages for ungraded work."""
+"""Grade rows: the statuses, grades.csv, the printed table, and the page for work that never ran.
+
+Every text field is cleaned on the way out (:mod:`autodiff_course.clean`): no terminal escapes or
+control characters reach the table or the CSV, and no CSV field starts like a formula.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from . import clean
+
 GRADED, TIMED_OUT, CRASHED = "graded", "timed-out", "crashed"
-UNREADABLE, MISSING, FLAGGED = "unreadable", "missing", "flagged"
-STATUSES = (GRADED, TIMED_OUT, CRASHED, UNREADABLE, MISSING, FLAGGED)
+UNREADABLE, MISSING = "unreadable", "missing"
+STATUSES = (GRADED, TIMED_OUT, CRASHED, UNREADABLE, MISSING)
+TEXT_COLUMNS = ("student", "assignment", "notebook", "status", "message")
 
 
 @dataclass
@@ -74,6 +81,8 @@ def write_csv(path: Path, rows: list[Row], *, merge: bool = True) -> list[Row]:
         writer.writeheader()
         for row in everything:
             record = asdict(row)
+            for column in TEXT_COLUMNS:
+                record[column] = clean.csv_field(record[column])
             record["score"] = f"{row.score:g}"
             record["max_score"] = f"{row.max_score:g}"
             record["pending_manual"] = f"{row.pending_manual:g}"
@@ -84,8 +93,7 @@ def write_csv(path: Path, rows: list[Row], *, merge: bool = True) -> list[Row]:
 
 
 def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return clean.line(text, width)
 
 
 def table(rows: list[Row], *, message_width: int = 70) -> str:
@@ -96,7 +104,8 @@ def table(rows: list[Row], *, message_width: int = 70) -> str:
         score = f"{r.score:g}/{r.max_score:g}"
         if r.pending_manual:
             score += f" (+{r.pending_manual:g}?)"
-        body.append([r.student, r.assignment, score, r.status, _clip(r.message, message_width)])
+        body.append([_clip(r.student, 40), _clip(r.assignment, 40), score, _clip(r.status, 12),
+                     _clip(r.message, message_width)])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -111,16 +120,19 @@ def status_counts(rows: list[Row]) -> str:
 
 
 def note_page(row: Row) -> str:
-    """Feedback for a notebook that was not executed (missing, unreadable, flagged, crashed...)."""
-    title = f"{row.assignment}: {row.notebook} ({row.student})"
+    """Feedback for a notebook that was not executed (missing, unreadable)."""
+    from .feedback import CSP
+
+    title = clean.line(f"{row.assignment}: {row.notebook} ({row.student})", 300)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
         f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
         "max-width: 50em; margin: 2em auto'>\n"
         f"<h1>{html.escape(title)}</h1>\n"
         f"<p><strong>Score: {row.score:g} / {row.max_score:g}</strong> "
         f"(status: {html.escape(row.status)})</p>\n"
-        f"<p>{html.escape(row.message)}</p>\n"
+        f"<p>{html.escape(clean.line(row.message, 5000))}</p>\n"
         "<p>Check your notebook with <code>autodiff-course validate &lt;notebook&gt;</code> "
         "before submitting again.</p>\n</body></html>\n"
     )

@@ -1,134 +1,152 @@
-"""``autodiff-course validate NOTEBOOK``: the student's self-check before submitting.
+"""``autodiff-course validate NOTEBOOK``: the student's self-check, decided as the grader decides.
 
-Runs the notebook top to bottom in a fresh kernel (in the notebook's folder) and reports every
-visible test cell as passed or failed, answers not attempted yet, and anything the autograder's
-static check would flag. Exits 1 when a test fails or the notebook would be flagged (nbgrader's
-own ``validate`` exits 0 on failing tests, which is no use in a script or a CI job), 0 otherwise.
-Hidden tests are not in the student's notebook, so passing here is necessary, not sufficient.
+It runs the same code as ``autograde`` (:func:`autodiff_course.engine.run_notebook`): the
+notebook's own cells in a fresh kernel, sandboxed where ``bwrap`` is installed (a laptop may not
+have it: then the kernel runs as a plain process, and the report says so), and every test cell
+judged *outside* that kernel, from the release's copy of the test, not the student's. Only the
+visible tests exist in a release, so passing here is necessary, not sufficient: hidden tests on
+other inputs run at grading.
+
+Each graded part is reported PASS, FAIL (with expected vs received and the hint), TODO (an answer
+it needs is not written yet) or, for written answers, how many points a person will grade.
+Exit 1 unless every automatic part passes. ``--json`` prints the report as JSON (the Lab's
+Validate button reads it).
 """
 
 from __future__ import annotations
 
-import tempfile
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import environment, integrity
-from .layout import CourseError
-from .notebooks import (
-    UnreadableNotebook,
-    grade_id,
-    is_answer,
-    is_test,
-    meta,
-    read_submission,
-    student_cells,
-)
-from .preprocessors import strip_ansi
+from . import clean
+from .engine import run_notebook, visible_source
+from .kernel import KernelSession, KernelStartError
+from .layout import RELEASE_DIRECTORY, SOURCE_DIRECTORY, CourseError, find_course_root
+from .notebooks import grade_id, is_test, is_written, meta, normalise_submission, read
+from .sandbox import bwrap_path
+from .submission import UnreadableNotebook, read_submission
 
 DEFAULT_TIMEOUT = 120
+UNANSWERED_MARKS = ("YOUR ANSWER HERE", "YOUR CODE HERE")
+
+
+@dataclass
+class PartReport:
+    name: str
+    points: float
+    status: str  # PASS, FAIL, TODO, WRITTEN
+    message: str = ""
 
 
 @dataclass
 class Report:
-    passed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    unanswered: list[str] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)
-    other_errors: list[str] = field(default_factory=list)
+    parts: list[PartReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None  # the notebook could not be checked at all
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.flagged
+        return self.error is None and all(p.status in ("PASS", "WRITTEN") for p in self.parts)
+
+    def as_json(self) -> str:
+        return json.dumps({"ok": self.ok, **asdict(self)}, indent=1)
 
 
-def _unchanged(cell) -> bool:
-    from nbgrader.utils import compute_checksum
-
-    checksum = meta(cell).get("checksum")
-    return bool(checksum) and checksum == compute_checksum(cell)
-
-
-def _error_text(output) -> str:
-    if output.evalue:
-        return f"{output.ename}: {output.evalue}"
-    if output.ename == "NotImplementedError":
-        return "NotImplementedError (an answer it needs is not written yet)"
-    arrows = [line for entry in output.get("traceback", [])
-              for line in strip_ansi(entry).splitlines() if line.lstrip().startswith("---->")]
-    return f"{output.ename} at {arrows[-1].strip()}" if arrows else output.ename
-
-
-def validate(path: Path, *, timeout: int = DEFAULT_TIMEOUT, log: Callable[[str], None] = print
-             ) -> Report:
-    environment.prepare()
-    path = Path(path).expanduser().resolve()
-    if not path.is_file():
-        raise CourseError(f"{path} does not exist (give the path of your .ipynb file)")
+def _reference(path: Path, nb) -> tuple[object | None, str]:
+    """The release this notebook was handed out as, and where it came from."""
+    ids = {grade_id(c) for c in nb.cells if grade_id(c)}
     try:
-        nb = read_submission(path)
-    except UnreadableNotebook as err:
-        raise CourseError(str(err)) from None
-    report = Report()
-
-    cells = student_cells(nb)
-    findings = integrity.check_cells(
-        cells,
-        context_sources=[c.source for c in nb.cells if c.cell_type == "code"],
-        test_sources=[c.source for c in nb.cells if is_test(c)],
-    )
-    report.flagged = [str(f) for f in findings]
-
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-
-    kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
-    log(f"running {path.name} in a fresh kernel ...")
-    with tempfile.TemporaryDirectory(prefix="adc-validate-") as sockets:
-        km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(sockets) / "k"))
-        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
-                                allow_errors=True, interrupt_on_timeout=True,
-                                resources={"metadata": {"path": str(path.parent)}})
+        root = find_course_root(path.parent)
+    except CourseError:
+        return None, "no course found around this notebook"
+    candidates = []
+    for folder in (root / RELEASE_DIRECTORY, root / SOURCE_DIRECTORY):
+        if folder.is_dir():
+            candidates += sorted(folder.glob(f"*/{path.stem}.ipynb"))
+            candidates += sorted(p for p in folder.glob("*/*.ipynb") if p.stem != path.stem)
+    for candidate in candidates:
         try:
-            client.execute()
-        finally:
-            if km.has_kernel:  # a kernel handed to nbclient is ours to stop
-                km.shutdown_kernel(now=True)
-
-    for position, cell in enumerate(nb.cells, start=1):
-        label = grade_id(cell) or f"cell {position}"
-        if is_answer(cell) and _unchanged(cell):
-            report.unanswered.append(label)
-        if cell.cell_type != "code":
+            reference = read(candidate)
+        except Exception:  # noqa: BLE001 - an unreadable file is not the reference
             continue
-        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-        if is_test(cell):
-            points = float(meta(cell).get("points", 0))
-            worth = f"{points:g} point" + ("" if points == 1 else "s")
-            if errors:
-                report.failed.append(f"{label} ({worth}): {_error_text(errors[-1])}")
-            else:
-                report.passed.append(f"{label} ({worth})")
-        elif errors:
-            report.other_errors.append(f"{label}: {_error_text(errors[-1])}")
+        if ids & {grade_id(c) for c in reference.cells if grade_id(c)}:
+            if candidate.parts[-3] == SOURCE_DIRECTORY:
+                from .release import released_notebook
 
-    for line in report.passed:
-        log(f"PASS {line}")
-    for line in report.failed:
-        log(f"FAIL {line}")
-    for line in report.other_errors:
-        log(f"ERROR {line}")
-    for label in report.unanswered:
-        log(f"TODO {label}: not answered yet")
-    for line in report.flagged:
-        log(f"FLAG {line}")
-    if report.flagged:
-        log("The autograder would give this notebook 0 points: answers must not import "
-            "autograd_ref, torch or jax, nor modify numpy, math, builtins, sys or the test "
-            "helpers.")
-    total = len(report.passed) + len(report.failed)
-    verdict = "ready to submit" if report.ok else "not ready"
-    log(f"{len(report.passed)} of {total} visible test cells pass; {verdict} "
-        "(hidden tests run only when it is graded)")
+                return released_notebook(reference), "the course's solutions/ (visible tests)"
+            return reference, f"{RELEASE_DIRECTORY}/{candidate.parent.name}/"
+    return None, "no release of this assignment found"
+
+
+def _written_status(nb, gid: str) -> str:
+    cell = next((c for c in nb.cells if grade_id(c) == gid), None)
+    text = cell.source if cell is not None else ""
+    if not text.strip() or any(mark in text for mark in UNANSWERED_MARKS):
+        return "not answered yet"
+    return "answered"
+
+
+def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None = None,
+          log: Callable[[str], None] = print) -> Report:
+    """Validate one notebook; ``log`` gets a line per part (see the module docstring)."""
+    path = Path(path)
+    report = Report()
+    try:
+        nb, notes = read_submission(path)
+    except UnreadableNotebook as err:
+        report.error = str(err)
+        log(f"ERROR {report.error}")
+        return report
+    report.notes += notes
+    reference, origin = _reference(path.resolve(), nb)
+    if reference is None:
+        report.notes.append(f"{origin}: checked against this notebook's own test cells")
+        reference = nb
+    else:
+        nb = normalise_submission(nb, reference).notebook
+    tests = {grade_id(c): visible_source(c.source) for c in reference.cells if is_test(c)}
+    use_sandbox = bwrap_path() is not None if sandbox is None else sandbox
+    if not use_sandbox:
+        report.notes.append("the kernel ran without a sandbox (bubblewrap is not installed "
+                            "here); the grader runs it in one")
+    for note in report.notes:
+        log(f"note: {note}")
+    try:
+        with KernelSession.start(sandbox=use_sandbox) as session:
+            run = run_notebook(session, nb, tests, timeout=timeout)
+    except KernelStartError as err:
+        report.error = f"the kernel did not start: {err}"
+        log(f"ERROR {report.error}")
+        return report
+    report.problems = list(run.problems)
+    for cell in nb.cells:
+        m = meta(cell)
+        if not m.get("grade"):
+            continue
+        gid, points = grade_id(cell), float(m.get("points", 0) or 0)
+        if is_written(cell) or not is_test(cell):
+            report.parts.append(PartReport(gid, points, "WRITTEN",
+                                           f"graded by hand; {_written_status(nb, gid)}"))
+            continue
+        verdict = run.verdicts.get(gid)
+        if verdict is None:
+            report.parts.append(PartReport(gid, points, "FAIL", "this test did not run"))
+        elif verdict.passed:
+            report.parts.append(PartReport(gid, points, "PASS"))
+        else:
+            report.parts.append(PartReport(gid, points, "TODO" if verdict.unanswered else "FAIL",
+                                           verdict.failure or ""))
+    for part in report.parts:
+        head = f"{part.status:<7} {part.name} ({part.points:g} point{'s' * (part.points != 1)})"
+        log(head + (f": {clean.text(part.message)}" if part.message else ""))
+    for problem in report.problems:
+        log(f"note: {clean.line(problem, 300)}")
+    automatic = [p for p in report.parts if p.status != "WRITTEN"]
+    passed = sum(p.status == "PASS" for p in automatic)
+    log(f"{passed} of {len(automatic)} tested parts pass"
+        + ("" if report.ok else "; fix the parts above before submitting")
+        + ". Hidden tests on other inputs run at grading.")
     return report

@@ -1,0 +1,197 @@
+"""The workspace's nbgrader gradebook: loaded from solutions/, checked every run, scores written.
+
+The gradebook is nbgrader's (SQLite in the workspace by default, any SQLAlchemy URL with
+``--db-url``), so Formgrader, manual grading and ``nbgrader export`` work on it unchanged. This
+module is the only place the grader touches it:
+
+- :func:`ensure_assignments` makes the gradebook hold each assignment exactly as ``solutions/``
+  defines it. It does not trust what is there: every run, each notebook's grade cells (names,
+  points, types) and source cells (type, locked flag, source, checksum) are compared with what
+  nbgrader itself would record from the instructor's notebook (:func:`expected_cells`, nbgrader's
+  own preprocessors run in memory). A gradebook that differs (first use, changed solutions, or
+  tampering) is reloaded with nbgrader's ``generate_assignment``; one that still differs after
+  that (nbgrader refuses to change cells once there are submissions) stops the run with a message
+  instead of being used;
+- :func:`record` writes the grader's score for every graded cell of a submission (automatic
+  scores only: a manual score entered in Formgrader is never changed) and returns the totals;
+- :func:`forget` removes the submissions of students whose notebook could not be run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .layout import COURSE_ID, CourseError, Workspace, source_notebooks
+from .notebooks import read
+from .release import recorded_notebook
+
+
+def expected_cells(solution_nb) -> tuple[dict, dict]:
+    """(grade cells, source cells) as nbgrader's generate_assignment records them.
+
+    grade cells: {name: (max_score, cell_type)}; source cells: {name: (cell_type, locked, source,
+    checksum)}. The notebook goes through nbgrader's own preprocessors, in the order
+    generate_assignment runs them before saving cells, so "what nbgrader would store" is nbgrader's
+    answer, not a copy of its logic.
+    """
+    from nbgrader import utils
+
+    nb = recorded_notebook(solution_nb)
+    grade, source = {}, {}
+    for cell in nb.cells:
+        if not utils.is_grade(cell) and not utils.is_solution(cell) and not utils.is_locked(cell):
+            continue
+        name = cell.metadata.nbgrader["grade_id"]
+        if utils.is_grade(cell):
+            grade[name] = (float(cell.metadata.nbgrader["points"]), cell.cell_type)
+        source[name] = (cell.cell_type, bool(utils.is_locked(cell)), cell.source,
+                        cell.metadata.nbgrader.get("checksum"))
+    return grade, source
+
+
+def _differences(gb, assignment: str, root: Path) -> list[str]:
+    from nbgrader.api import MissingEntry
+
+    problems = []
+    try:
+        stored = gb.find_assignment(assignment)
+    except MissingEntry:
+        return [f"{assignment} is not in the gradebook"]
+    stored_notebooks = {nb.name: nb for nb in stored.notebooks}
+    wanted = {p.stem: p for p in source_notebooks(root, assignment)}
+    if set(stored_notebooks) != set(wanted):
+        problems.append(f"{assignment}: notebooks {sorted(stored_notebooks)} in the gradebook, "
+                        f"{sorted(wanted)} in solutions/")
+    for name, path in wanted.items():
+        nb = stored_notebooks.get(name)
+        if nb is None:
+            continue
+        grade, source = expected_cells(read(path))
+        have_grade = {c.name: (float(c.max_score), c.cell_type) for c in nb.grade_cells}
+        have_source = {c.name: (c.cell_type, bool(c.locked), c.source, c.checksum)
+                       for c in nb.source_cells}
+        for label, have, want in (("graded cells", have_grade, grade),
+                                  ("cells", have_source, source)):
+            if set(have) != set(want):
+                problems.append(f"{assignment}/{name}: {label} "
+                                f"{sorted(set(have) ^ set(want))} differ in name")
+            changed = sorted(k for k in set(have) & set(want) if have[k] != want[k])
+            if changed:
+                problems.append(f"{assignment}/{name}: {label} {changed} differ from solutions/")
+    return problems
+
+
+def differences(ws: Workspace, root: Path, assignments: list[str]) -> dict[str, list[str]]:
+    """Where the gradebook disagrees with solutions/, by assignment (empty: it can be trusted)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(ws.db_url, COURSE_ID) as gb:
+        found = {a: _differences(gb, a, root) for a in assignments}
+    return {a: problems for a, problems in found.items() if problems}
+
+
+def _load(root: str, db_url: str, assignments: list[str]) -> dict[str, str]:
+    """In a spawned process: nbgrader's generate_assignment into a scratch release."""
+    import logging
+    import warnings
+
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    from . import environment
+    from .layout import RELEASE_DIRECTORY, SOURCE_DIRECTORY
+
+    environment.prepare()
+    warnings.filterwarnings("ignore")
+    logging.getLogger("traitlets").handlers = [logging.NullHandler()]
+    failures = {}
+    with tempfile.TemporaryDirectory(prefix="autodiff-load-") as scratch:
+        c = Config()
+        c.CourseDirectory.root = root
+        c.CourseDirectory.course_id = COURSE_ID
+        c.CourseDirectory.source_directory = SOURCE_DIRECTORY
+        c.CourseDirectory.release_directory = str(Path(scratch) / RELEASE_DIRECTORY)
+        c.CourseDirectory.db_url = db_url
+        c.NbGraderAPI.log_level = "ERROR"
+        api = NbGraderAPI(config=c)
+        for assignment in assignments:
+            result = api.generate_assignment(assignment, force=True, create=True)
+            if not result["success"]:
+                text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+                lines = [line.strip() for line in text.splitlines() if line.strip()]
+                errors = [line for line in lines if "rror" in line or "Cannot" in line]
+                failures[assignment] = (errors or lines or ["no log"])[-1][:300]
+    return failures
+
+
+def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=print) -> None:
+    """See the module docstring; raises :class:`CourseError` when the gradebook is unusable."""
+    ws.path.mkdir(parents=True, exist_ok=True)
+    try:
+        stale = sorted(differences(ws, root, assignments))
+    except Exception as err:  # noqa: BLE001 - a broken database file
+        raise CourseError(f"the gradebook ({ws.shown_db_url}) cannot be read: "
+                          f"{type(err).__name__}: {str(err)[:200]}") from None
+    if not stale:
+        return
+    log(f"loading {', '.join(stale)} into the gradebook ({ws.shown_db_url})")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        failures = pool.submit(_load, str(root), ws.db_url, stale).result()
+    remaining = [p for problems in differences(ws, root, assignments).values() for p in problems]
+    if failures or remaining:
+        details = "; ".join([f"{a}: {m}" for a, m in failures.items()] + remaining[:5])
+        raise CourseError(
+            f"the gradebook ({ws.shown_db_url}) does not match solutions/ and could not be "
+            f"repaired ({details}). If solutions/ changed after students were graded, grade into a "
+            "fresh --workspace; if the gradebook was tampered with, restore it or start afresh"
+        )
+
+
+@dataclass
+class Totals:
+    score: float  # automatic and manual points of the notebook
+    max_score: float
+    pending: float  # points of cells still waiting for a person
+
+
+def record(ws: Workspace, assignment: str, student: str, notebook: str,
+           scores: dict[str, float | None], timestamp: datetime) -> Totals:
+    """Write the automatic score of each graded cell (None: graded by hand) and read totals."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with warnings.catch_warnings(), Gradebook(ws.db_url, COURSE_ID) as gb:
+        warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's add_submission
+        gb.update_or_create_student(student)
+        try:
+            submission = gb.find_submission(assignment, student)
+            submission.timestamp = timestamp
+        except MissingEntry:
+            gb.add_submission(assignment, student, timestamp=timestamp)
+        for name, auto in scores.items():
+            grade = gb.find_grade(name, notebook, assignment, student)
+            grade.auto_score = auto
+            grade.needs_manual_grade = auto is None and grade.manual_score is None
+        gb.db.commit()
+        sub = gb.find_submission_notebook(notebook, assignment, student)
+        pending = sum(float(g.max_score) for g in sub.grades if g.needs_manual_grade)
+        return Totals(float(sub.score), float(sub.max_score), pending)
+
+
+def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
+    """Remove the submissions of (assignment, student) pairs whose notebooks did not run."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not pairs:
+        return
+    with Gradebook(ws.db_url, COURSE_ID) as gb:
+        for assignment, student in pairs:
+            try:
+                gb.remove_submission(assignment, student)
+            except MissingEntry:
+                pass

@@ -1,0 +1,230 @@
+"""Grade one student's notebooks: a fresh kernel each, the verdicts here, plain records back.
+
+:func:`grade_task` is what the batch runs in a worker process (``spawn``: the kernel client and
+numpy are best kept out of a forked parent). For each notebook of the task it starts a kernel
+(:class:`~autodiff_course.kernel.KernelSession`, sandboxed unless told otherwise), runs the
+notebook through :func:`~autodiff_course.engine.run_notebook` against the instructor's tests,
+and returns a :class:`NotebookResult`: scores per graded cell, a message a student may read, the
+autograded notebook for Formgrader, what the feedback page shows, and the instructor's log.
+Writing files and the gradebook is the batch's job, so a worker touches nothing shared.
+
+Nothing a notebook does can make this raise: every failure becomes the notebook's row.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import clean
+from .engine import CRASHED, GRADED, TIMED_OUT, NotebookRun, run_notebook, visible_source
+from .feedback import Cell, Part
+from .kernel import KernelSession, KernelStartError
+from .notebooks import grade_id, is_answer, is_test, is_written, meta, read
+from .sandbox import Limits
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How each notebook is run."""
+
+    timeout: float = 30.0
+    sandbox: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Task:
+    """One student's assignment: its normalised notebooks (as plain dicts) and reading notes."""
+
+    student: str
+    assignment: str
+    notebooks: dict[str, dict]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class NotebookResult:
+    """What grading one notebook produced."""
+
+    student: str
+    assignment: str
+    notebook: str
+    status: str
+    message: str
+    scores: dict[str, float | None] = field(default_factory=dict)
+    max_score: float = 0.0
+    seconds: float = 0.0
+    kernel_start_failed: bool = False
+    autograded: dict | None = None
+    parts: list[Part] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    log: str = ""
+
+
+def _tests(root: Path, assignment: str, notebook: str) -> dict[str, str]:
+    path = Path(root) / "solutions" / assignment / f"{notebook}.ipynb"
+    return {grade_id(c): c.source for c in read(path).cells if is_test(c)}
+
+
+def _label(cell, index: int) -> str:
+    gid = grade_id(cell)
+    return f"cell '{gid}'" if gid else f"cell {index + 1}"
+
+
+def _verdict_outputs(verdict) -> list[dict]:
+    lines = ([verdict.printed.rstrip("\n")] if verdict.printed.strip() else []) + \
+        verdict.passed_lines
+    outputs = []
+    if lines:
+        text = "\n".join(lines) + "\n"
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
+    if verdict.failure:
+        outputs.append(nbformat.v4.new_output("error", ename="Failed", evalue=verdict.failure,
+                                              traceback=verdict.failure.split("\n")))
+    return outputs
+
+
+def autograded_notebook(nb, run: NotebookRun, tests: dict[str, str]):
+    """The notebook Formgrader shows: outputs from the run, inert markdown, no hidden test."""
+    out = copy.deepcopy(nb)
+    count = 0
+    for index, cell in enumerate(out.cells):
+        if cell.cell_type == "markdown":
+            cell.source = clean.inert_markdown(cell.source)
+        elif cell.cell_type == "raw":
+            cell.metadata.pop("format", None)
+            cell.metadata.pop("raw_mimetype", None)
+            cell.source = clean.inert_markdown(cell.source)
+        elif is_test(cell):
+            cell.source = visible_source(tests.get(grade_id(cell), ""))
+            verdict = run.verdicts.get(grade_id(cell))
+            cell.outputs = _verdict_outputs(verdict) if verdict else []
+        else:
+            result = run.cells.get(index)
+            cell.outputs = [nbformat.from_dict(o) for o in result.outputs] if result else []
+            if result:
+                count += 1
+                cell.execution_count = count
+                for output in cell.outputs:
+                    if output.get("output_type") == "execute_result":
+                        output["execution_count"] = count
+    return out
+
+
+def _feedback_cells(nb, run: NotebookRun, tests: dict[str, str]) -> list[Cell]:
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        label = _label(cell, index)
+        if cell.cell_type != "code":
+            cells.append(Cell(cell.cell_type, label, cell.source))
+        elif is_test(cell):
+            verdict = run.verdicts.get(grade_id(cell))
+            lines = []
+            if verdict is not None:
+                lines = ([verdict.printed.rstrip("\n")] if verdict.printed.strip() else []) \
+                    + verdict.passed_lines + ([f"FAILED: {verdict.failure}"] if verdict.failure
+                                              else [])
+            cells.append(Cell("test", f"test {label}", visible_source(tests.get(grade_id(cell),
+                                                                                "")),
+                              verdict=lines))
+        else:
+            result = run.cells.get(index)
+            cells.append(Cell("code", label, cell.source,
+                              outputs=result.outputs if result else [],
+                              outputs_hidden=index in run.after_hidden))
+    return cells
+
+
+def _parts(nb, run: NotebookRun) -> tuple[list[Part], dict[str, float | None]]:
+    parts, scores = [], {}
+    for cell in nb.cells:
+        m = meta(cell)
+        if not m.get("grade"):
+            continue
+        gid = grade_id(cell)
+        points = float(m.get("points", 0) or 0)
+        if is_written(cell) or (cell.cell_type != "code" and is_answer(cell)):
+            scores[gid] = None
+            parts.append(Part(gid, points, None, "pending"))
+            continue
+        verdict = run.verdicts.get(gid)
+        if verdict is None:
+            scores[gid] = 0.0
+            parts.append(Part(gid, points, 0.0, "failed", ["this test did not run"]))
+            continue
+        scores[gid] = verdict.score
+        parts.append(Part(gid, points, verdict.score, "passed" if verdict.passed else "failed",
+                          [verdict.failure] if verdict.failure else []))
+    return parts, scores
+
+
+def _message(notes: list[str], run: NotebookRun, timeout: float) -> str:
+    parts = list(notes) + list(run.problems)
+    for gid, verdict in run.verdicts.items():
+        if verdict.failure:
+            parts.append(f"failed '{gid}': {verdict.failure.splitlines()[0]}")
+    return "; ".join(parts) if parts else "all tests passed"
+
+
+def _log(student: str, assignment: str, notebook: str, run: NotebookRun | None,
+         extra: str = "") -> str:
+    lines = [f"{student} / {assignment} / {notebook}"]
+    if run is not None:
+        lines.append(f"status {run.status}, {run.score:g} points, {run.seconds:.2f} s")
+        lines += [f"problem: {p}" for p in run.problems]
+        for gid, v in run.verdicts.items():
+            lines.append(f"[{gid}] {v.score:g}/{v.max_score:g} in {v.seconds:.2f} s"
+                         + (f"\n  student sees: {v.failure}\n  detail: {v.detail}"
+                            if v.failure else ""))
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines) + "\n"
+
+
+def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_dict: dict,
+                   notes: list[str], options: GradingOptions) -> NotebookResult:
+    started = time.perf_counter()
+    nb = nbformat.from_dict(nb_dict)
+    max_score = sum(float(meta(c).get("points", 0) or 0) for c in nb.cells if meta(c).get("grade"))
+    result = NotebookResult(student, assignment, notebook, CRASHED, "", max_score=max_score)
+    try:
+        tests = _tests(root, assignment, notebook)
+        try:
+            session = KernelSession.start(sandbox=options.sandbox, limits=options.limits)
+        except KernelStartError as err:
+            result.kernel_start_failed = True
+            result.message = "; ".join([*notes, "the grading kernel did not start (tried twice); "
+                                        "nothing was scored"])
+            result.log = _log(student, assignment, notebook, None, f"kernel start: {err}")
+            return result
+        with session:
+            run = run_notebook(session, nb, tests, timeout=options.timeout)
+        result.status = {GRADED: GRADED, TIMED_OUT: TIMED_OUT}.get(run.status, CRASHED)
+        result.parts, result.scores = _parts(nb, run)
+        result.message = _message(notes, run, options.timeout)
+        result.autograded = autograded_notebook(nb, run, tests)
+        result.cells = _feedback_cells(nb, run, tests)
+        result.log = _log(student, assignment, notebook, run)
+    except Exception as err:  # noqa: BLE001 - a grader bug costs one row, never the batch
+        result.status = CRASHED
+        result.scores = {}
+        result.message = "; ".join([*notes, "the grader failed on this notebook "
+                                    f"({type(err).__name__}); nothing was scored"])
+        result.log = _log(student, assignment, notebook, None,
+                          "".join(traceback.format_exception(err)))
+    finally:
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def grade_task(root: str, task: Task, options: GradingOptions) -> list[NotebookResult]:
+    """Every notebook of one student's assignment (the unit of work a worker takes)."""
+    return [grade_notebook(Path(root), task.student, task.assignment, name, nb,
+                           task.notes.get(name, []), options)
+            for name, nb in task.notebooks.items()]
