@@ -15,3 +15,10 @@ c.ServerApp.ip = "127.0.0.1"
 # Containers and CI machines often run as root; Jupyter refuses root unless told otherwise.
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     c.ServerApp.allow_root = True
+
+# The Validate button (nbgrader's lab extension) is answered by `autodiff-course validate`, which
+# decides every part outside the student's kernel; nbgrader's own handler would trust the kernel.
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.validate_assignment": False,
+    "autodiff_course.lab_validate": True,
+}
