@@ -66,6 +66,9 @@ def _validate(args) -> int:
         print(report.as_json())
     else:
         report = check(Path(args.notebook), timeout=args.timeout, sandbox=sandbox)
+    if report.error:
+        print(f"autodiff-course validate: {report.error}", file=sys.stderr)
+        return 2
     return 0 if report.ok else 1
 
 

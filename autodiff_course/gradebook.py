@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import environment
 from .layout import COURSE_ID, CourseError, Workspace, source_notebooks
 from .notebooks import read
 from .release import recorded_notebook
@@ -104,7 +105,6 @@ def _load(root: str, db_url: str, assignments: list[str]) -> dict[str, str]:
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
-    from . import environment
     from .layout import RELEASE_DIRECTORY, SOURCE_DIRECTORY
 
     environment.prepare()
@@ -132,6 +132,7 @@ def _load(root: str, db_url: str, assignments: list[str]) -> dict[str, str]:
 
 def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=print) -> None:
     """See the module docstring; raises :class:`CourseError` when the gradebook is unusable."""
+    environment.prepare()  # nbgrader runs a bare `alembic` when it creates a gradebook
     ws.path.mkdir(parents=True, exist_ok=True)
     try:
         stale = sorted(differences(ws, root, assignments))

@@ -98,6 +98,12 @@ class _Outputs:
             if self._room_for_append(text):
                 self.items[-1]["text"] += text
             return
+        room = MAX_OUTPUT_CHARS - self.chars
+        if len(text) > room and not self.truncated and room > 0:
+            self.chars = MAX_OUTPUT_CHARS
+            self.items.append({"output_type": "stream", "name": name, "text": text[:room]})
+            self._room(1)
+            return
         if self._room(len(text)):
             self.items.append({"output_type": "stream", "name": name, "text": text})
 
@@ -257,6 +263,21 @@ class KernelSession:
             raise self._kill(f"the kernel used more than {self.limits.cpu_seconds} s of CPU time",
                              timed_out=True)
 
+    def _reconnect(self) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        try:
+            self.client.stop_channels()
+        except Exception:  # noqa: BLE001 - the old channels are being thrown away
+            pass
+        self.client = BlockingKernelClient(context=self.context)
+        self.client.load_connection_info(self.process.connection)
+        self.client.start_channels()
+        try:
+            self._wait_ready(30)
+        except KernelStartError as err:
+            raise self._kill(f"the kernel stopped answering ({err})") from None
+
     def interrupt(self) -> None:
         msg = self.client.session.msg("interrupt_request", content={})
         self.client.control_channel.send(msg)
@@ -279,7 +300,12 @@ class KernelSession:
         reply_at: float | None = None
         while True:
             now = time.monotonic()
-            if reply is not None and (idle or now - (reply_at or now) > 2.0):
+            if reply is not None and idle:
+                break
+            if reply is not None and now - (reply_at or now) > 2.0:
+                # the reply came but the output channel went quiet: ZeroMQ drops the
+                # connection of a peer that sent an oversized message; connect afresh
+                self._reconnect()
                 break
             if now > deadline and interrupted_at is None:
                 interrupted_at = now

@@ -144,6 +144,8 @@ def read_submission(path: Path) -> tuple[NotebookNode, list[str]]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK",
                                                                                   0))
+    except FileNotFoundError:
+        raise UnreadableNotebook(f"{name} does not exist") from None
     except OSError as err:
         if Path(path).is_symlink():
             raise UnreadableNotebook(f"{name} is a symbolic link; links are not followed "

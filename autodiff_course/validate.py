@@ -9,8 +9,8 @@ other inputs run at grading.
 
 Each graded part is reported PASS, FAIL (with expected vs received and the hint), TODO (an answer
 it needs is not written yet) or, for written answers, how many points a person will grade.
-Exit 1 unless every automatic part passes. ``--json`` prints the report as JSON (the Lab's
-Validate button reads it).
+Exit 1 unless every automatic part passes, 2 when the file cannot be read as a notebook.
+``--json`` prints the report as JSON (the Lab's Validate button reads it).
 """
 
 from __future__ import annotations
@@ -98,7 +98,6 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
         nb, notes = read_submission(path)
     except UnreadableNotebook as err:
         report.error = str(err)
-        log(f"ERROR {report.error}")
         return report
     report.notes += notes
     reference, origin = _reference(path.resolve(), nb)

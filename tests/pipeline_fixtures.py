@@ -1,9 +1,9 @@
 """A tiny course for the pipeline's tests, and helpers that build the submissions they need.
 
 The mini assignment has the shape of a real one (setup cell, answer cells with the ``def`` line
-outside the solution block, visible tests through autodiff_course.checking, hidden tests, one
-written answer) but runs in a fraction of a second, so the hardening tests can grade a dozen
-broken submissions in one batch without waiting on the real topics.
+outside the solution block, visible tests through ``student.eval`` and ``expect_*``, hidden
+tests, one written answer) but runs in a fraction of a second, so tests can grade many
+submissions without waiting on the real topics.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 REPO = Path(__file__).resolve().parent.parent
 MINI = "00-mini"
 CLI = [sys.executable, "-m", "autodiff_course.cli"]
-# A line that exists only inside the hidden tests: feedback must never contain it.
+# A line that exists only inside the hidden tests, its input and its expected value: feedback
+# must never contain any of them.
 HIDDEN_MARKER = "hidden_probe_value = 1234.5"
 HIDDEN_NAME = "hidden_probe_value"
+HIDDEN_INPUT = "1234.5"
+HIDDEN_EXPECTED = "2469.0"
 
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
@@ -45,11 +48,12 @@ def mini_notebook() -> nbformat.NotebookNode:
             metadata=_meta("double-answer", solution=True),
         ),
         new_code_cell(
-            "from autodiff_course.checking import expect_close\n"
-            'expect_close(double(3.0), 6.0, "double(3.0)", hint="return 2 * x")\n'
+            "from autodiff_course.checking import expect_close, student\n"
+            'expect_close(student.eval("double(3.0)"), 6.0, "double(3.0)", hint="return 2 * x")\n'
             "### BEGIN HIDDEN TESTS\n"
             f"{HIDDEN_MARKER}\n"
-            f"assert abs(double({HIDDEN_NAME}) - 2469.0) < 1e-9\n"
+            f'expect_close(student.eval("double(v)", v={HIDDEN_NAME}), {HIDDEN_EXPECTED},\n'
+            '             "double of a hidden value")\n'
             "### END HIDDEN TESTS",
             metadata=_meta("double-tests", grade=True, locked=True, points=2),
         ),
@@ -60,13 +64,14 @@ def mini_notebook() -> nbformat.NotebookNode:
             metadata=_meta("slope-answer", solution=True),
         ),
         new_code_cell(
-            "import numpy as np\nfrom autodiff_course.checking import expect_close\n"
-            'expect_close(slope(np.sin, 0.0, 1e-6), 1.0, "slope(sin, 0, 1e-6)", rtol=1e-6)\n'
+            "import numpy as np\nfrom autodiff_course.checking import expect_close, student\n"
+            'expect_close(student.eval("slope(np.sin, 0.0, 1e-6)"), 1.0, "slope(sin, 0, 1e-6)",\n'
+            "             rtol=1e-6)\n"
             "### BEGIN HIDDEN TESTS\n"
             "rng = np.random.default_rng(7)\n"
-            "for x in rng.uniform(-1, 1, 5):\n"
-            "    expect_close(slope(np.exp, x, 1e-7), np.exp(x), f'slope(exp, {x:.3f})',\n"
-            "                 rtol=1e-5)\n"
+            "xs = rng.uniform(-1, 1, 5)\n"
+            'expect_close(student.eval("[slope(np.exp, x, 1e-7) for x in xs]", xs=xs),\n'
+            "             np.exp(xs), 'slope(exp) at five hidden points', rtol=1e-5)\n"
             "### END HIDDEN TESTS",
             metadata=_meta("slope-tests", grade=True, locked=True, points=3),
         ),
@@ -86,27 +91,35 @@ def mini_notebook() -> nbformat.NotebookNode:
 
 
 def make_mini_course(root: Path) -> Path:
-    """A course root with solutions/00-mini/00-mini.ipynb (7 points: 5 automatic, 2 written)."""
+    """A course root with solutions/00-mini/00-mini.ipynb (7 points: 5 automatic, 2 written),
+    its release in assignments/ and the repository's nbgrader_config.py."""
+    from autodiff_course.release import released_notebook
+
     root = Path(root)
     folder = root / "solutions" / MINI
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(mini_notebook(), str(folder / f"{MINI}.ipynb"))
+    released = root / "assignments" / MINI
+    released.mkdir(parents=True, exist_ok=True)
+    nbformat.write(released_notebook(mini_notebook()), str(released / f"{MINI}.ipynb"))
+    (root / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
     return root
 
 
-def env() -> dict[str, str]:
+def env(**extra: str) -> dict[str, str]:
     """The environment a subprocess call of the CLI or nbgrader needs (venv bin on PATH)."""
     e = dict(os.environ)
     e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
+    e.update(extra)
     return e
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 900
+    *args: str, cwd: Path | None = None, timeout: float = 900, extra_env: dict | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*CLI, *map(str, args)], cwd=cwd or REPO, env=env(), capture_output=True, text=True,
-        timeout=timeout,
+        [*CLI, *map(str, args)], cwd=cwd or REPO, env=env(**(extra_env or {})),
+        capture_output=True, text=True, timeout=timeout,
     )
 
 

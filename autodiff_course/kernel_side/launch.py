@@ -13,7 +13,8 @@ any student code can run it
    message saying why (the sandbox does not contain them anyway; this makes the message clear
    when grading runs without a sandbox);
 5. loads the probe runtime as the package ``adc_kernel`` and starts ipykernel on the given
-   connection file, with IPython's history in memory.
+   connection file, with IPython's history in memory and its output capped per cell
+   (:func:`cap_outputs`).
 
 Only the standard library is imported here before the limits are in place.
 """
@@ -85,6 +86,56 @@ def drop_privileges(uid: int, gid: int) -> None:
     raise SystemExit("the kernel could regain root after dropping it; refusing to start")
 
 
+MAX_OUTPUT_CHARS = 1_000_000  # printed per cell; the grader keeps far less
+MAX_DISPLAY_CHARS = 12_000_000  # one display message (a probe's result is at most 8 MB)
+
+
+def cap_outputs(shell, per_cell: int = MAX_OUTPUT_CHARS) -> None:
+    """Printing more than ``per_cell`` characters in one cell, or one display larger than
+    :data:`MAX_DISPLAY_CHARS`, sends a note instead of the rest.
+
+    The grader drops any message over its size limit (so a flood cannot fill its memory), and
+    this keeps an honest notebook that prints too much from ever sending one.
+    """
+    budget = {"left": per_cell, "noted": False}
+
+    def reset(*_args):
+        budget.update(left=per_cell, noted=False)
+
+    shell.events.register("pre_execute", reset)
+    for stream in (sys.stdout, sys.stderr):
+        original = stream.write
+
+        def write(text, original=original):
+            if not isinstance(text, str):
+                return original(text)
+            if budget["left"] <= 0:
+                if not budget["noted"]:
+                    budget["noted"] = True
+                    original(f"\n[output cut: more than {per_cell:,} characters in one cell]\n")
+                return len(text)
+            piece = text[: budget["left"]]
+            budget["left"] -= len(piece)
+            original(piece)
+            return len(text)
+
+        stream.write = write
+    publisher = shell.display_pub
+    publish = publisher.publish
+
+    def capped_publish(data, *args, **kwargs):
+        try:
+            size = sum(len(v) if isinstance(v, str) else len(json.dumps(v))
+                       for v in (data or {}).values())
+        except (TypeError, ValueError):
+            size = 0
+        if size > MAX_DISPLAY_CHARS:
+            data = {"text/plain": f"[a display of {size:,} characters was not sent: too large]"}
+        return publish(data, *args, **kwargs)
+
+    publisher.publish = capped_publish
+
+
 def load_runtime(folder: str):
     spec = importlib.util.spec_from_file_location(
         "adc_kernel", os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
@@ -110,11 +161,13 @@ def main(argv: list[str] | None = None) -> None:
     if config.get("cwd"):
         os.chdir(config["cwd"])
 
-    from ipykernel import kernelapp
+    from ipykernel.kernelapp import IPKernelApp
 
-    sys.argv = [sys.argv[0], "-f", config["connection_file"], "--IPKernelApp.quiet=True",
-                "--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False"]
-    kernelapp.launch_new_instance()
+    app = IPKernelApp.instance()
+    app.initialize(["-f", config["connection_file"], "--IPKernelApp.quiet=True",
+                    "--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False"])
+    cap_outputs(app.shell, int(config.get("max_output_chars", MAX_OUTPUT_CHARS)))
+    app.start()
 
 
 if __name__ == "__main__":
