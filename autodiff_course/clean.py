@@ -49,7 +49,13 @@ def inert_markdown(value: str) -> str:
     """Markdown that renders as the student wrote it but cannot carry HTML or script links.
 
     For copies of a student's notebook that other tools render (Formgrader shows the autograded
-    notebook to the instructor): ``<`` becomes ``&lt;`` (shown as ``<``, math included), and a
-    ``javascript:``, ``vbscript:`` or ``data:text`` link loses its scheme.
+    notebook to the instructor): ``&`` and ``<`` become entities (shown as written, math
+    included), links and images are shown as their text instead of being made into links
+    (``](`` and ``]:`` are escaped), and ``javascript:``, ``vbscript:`` and ``data:text``
+    lose their scheme wherever they appear.
     """
-    return _SCRIPT_URL.sub("blocked-link:", text(value).replace("<", "&lt;"))
+    escaped = text(value).replace("&", "&amp;").replace("<", "&lt;")
+    # no link at all: markdown renderers decode character references inside a link's target,
+    # so no filter on its text can be trusted; "](" and "]:" shown as written stay text
+    escaped = escaped.replace("](", "]\\(").replace("]:", "]\\:")
+    return _SCRIPT_URL.sub("blocked-link:", escaped)

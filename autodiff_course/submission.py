@@ -71,7 +71,7 @@ def _attachments(value: Any) -> dict | None:
     for name, bundle in list(value.items())[:50]:
         if type(name) is not str or type(bundle) is not dict:
             continue
-        images = {mime: data for mime, data in bundle.items()
+        images = {mime: _fix_text(data) for mime, data in bundle.items()
                   if mime in IMAGE_TYPES and type(data) is str and len(data) < MAX_ATTACHMENT_CHARS}
         if images:
             kept[_fix_text(name)[:200]] = images
@@ -85,7 +85,7 @@ def _grade_id(metadata: Any) -> str | None:
     if type(nbgrader) is not dict:
         return None
     gid = nbgrader.get("grade_id")
-    return gid if type(gid) is str and GRADE_ID.match(gid) else None
+    return gid if type(gid) is str and GRADE_ID.fullmatch(gid) else None
 
 
 def rebuild(data: Any) -> tuple[NotebookNode, list[str]]:
@@ -124,15 +124,15 @@ def rebuild(data: Any) -> tuple[NotebookNode, list[str]]:
             if attachments:
                 cell["attachments"] = attachments
         cid = raw.get("id")
-        if type(cid) is str and CELL_ID.match(cid) and cid not in ids:
+        if type(cid) is str and CELL_ID.fullmatch(cid) and cid not in ids:
             cell["id"] = cid
         else:
             cell["id"] = uuid.uuid4().hex[:12]
         ids.add(cell["id"])
         cells.append(cell)
     if dropped:
-        notes.append(f"{dropped} entr{'y' if dropped == 1 else 'ies'} of the cell list "
-                     "were not cells and were ignored")
+        notes.append("1 entry of the cell list was not a cell and was ignored" if dropped == 1
+                     else f"{dropped} entries of the cell list were not cells and were ignored")
     nb = nbformat.v4.new_notebook(cells=cells)
     return nb, sorted(set(notes), key=notes.index)
 

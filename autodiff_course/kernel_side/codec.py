@@ -60,8 +60,10 @@ def _plain(value: Any, depth: int) -> Any:
         return [_plain(v, depth + 1) for v in value]
     if kind is tuple:
         return {TAG: "tuple", "items": [_plain(v, depth + 1) for v in value]}
-    if kind in (set, frozenset):
+    if kind is set:
         return {TAG: "set", "items": [_plain(v, depth + 1) for v in value]}
+    if kind is frozenset:
+        return {TAG: "frozenset", "items": [_plain(v, depth + 1) for v in value]}
     if kind is dict:
         return {TAG: "dict",
                 "items": [[_plain(k, depth + 1), _plain(v, depth + 1)] for k, v in value.items()]}
@@ -69,6 +71,8 @@ def _plain(value: Any, depth: int) -> Any:
     if np is not None and isinstance(value, np.ndarray | np.generic):
         array = np.asarray(value)
         name = array.dtype.name
+        if array.ndim > MAX_DIMS:
+            raise NotPlain(f"an array with {array.ndim} dimensions (at most {MAX_DIMS})")
         if name not in DTYPES:
             raise NotPlain(f"a numpy {'array' if isinstance(value, np.ndarray) else 'scalar'} of "
                            f"dtype {name} (only booleans and numbers are plain data)")
@@ -99,9 +103,20 @@ def encode(value: Any) -> str:
 # --- the grader's side: trust nothing ---------------------------------------------------------
 
 def _number(value: Any, what: str) -> int | float:
-    if type(value) in (int, float, bool):
+    if type(value) in (float, bool):
+        return value
+    if type(value) is int:
+        if value.bit_length() > 4096:
+            raise NotPlain("an integer with more than 4096 bits")
         return value
     raise NotPlain(f"{what} is not a number")
+
+
+def _dtype(obj: dict, what: str) -> str:
+    dtype = obj.get("dtype")
+    if type(dtype) is not str or dtype not in DTYPES:
+        raise NotPlain(f"{what} of dtype {str(dtype)[:40]!r}")
+    return dtype
 
 
 def _items(obj: dict, key: str = "items") -> list:
@@ -115,22 +130,21 @@ def _hashable(value: Any) -> Any:
     try:
         hash(value)
     except TypeError:
-        raise NotPlain("a list or dict used as a dict key or set member") from None
+        raise NotPlain("a list, dict, set or array used as a dict key or set member") from None
     return value
 
 
 def _array(obj: dict):
     import numpy as np
 
-    dtype = obj.get("dtype")
-    if dtype not in DTYPES:
-        raise NotPlain(f"an array of dtype {str(dtype)[:40]!r}")
+    dtype = _dtype(obj, "an array")
     shape = obj.get("shape")
     if (type(shape) is not list or len(shape) > MAX_DIMS
             or any(type(n) is not int or n < 0 for n in shape)):
         raise NotPlain("an array with a malformed shape")
     size = math.prod(shape)
-    parts = ("re", "im") if np.dtype(dtype).kind == "c" else ("data",)
+    kind = np.dtype(dtype).kind
+    parts = ("re", "im") if kind == "c" else ("data",)
     columns = []
     for part in parts:
         values = _items(obj, part)
@@ -138,13 +152,17 @@ def _array(obj: dict):
             raise NotPlain(f"an array of shape {tuple(shape)} with {len(values)} values")
         for v in values:
             _number(v, "an array entry")
+            if kind in "iub" and type(v) is float:
+                raise NotPlain(f"a fraction in an array of dtype {dtype}")
         columns.append(values)
     try:
-        if len(columns) == 2:
-            flat = np.array(columns[0], dtype=np.float64) + 1j * np.array(columns[1],
-                                                                         dtype=np.float64)
-            return flat.astype(dtype).reshape(shape)
-        return np.array(columns[0], dtype=dtype).reshape(shape)
+        with np.errstate(all="ignore"):
+            if kind == "c":
+                flat = np.empty(size, dtype=dtype)
+                flat.real = np.array(columns[0], dtype=np.float64)
+                flat.imag = np.array(columns[1], dtype=np.float64)
+                return flat.reshape(shape)
+            return np.array(columns[0], dtype=dtype).reshape(shape)
     except (OverflowError, ValueError, TypeError) as err:
         raise NotPlain(f"array values that do not fit dtype {dtype}: {err}") from None
 
@@ -152,9 +170,7 @@ def _array(obj: dict):
 def _scalar(obj: dict):
     import numpy as np
 
-    dtype = obj.get("dtype")
-    if dtype not in DTYPES:
-        raise NotPlain(f"a scalar of dtype {str(dtype)[:40]!r}")
+    dtype = _dtype(obj, "a scalar")
     try:
         if np.dtype(dtype).kind == "c":
             return np.dtype(dtype).type(complex(_number(obj.get("re"), "a real part"),
@@ -168,7 +184,9 @@ def _unplain(obj: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise NotPlain(f"data nested more than {MAX_DEPTH} levels deep")
     kind = type(obj)
-    if obj is None or kind in (bool, int, float, str):
+    if kind is int:
+        return _number(obj, "an integer")
+    if obj is None or kind in (bool, float, str):
         return obj
     if kind is list:
         return [_unplain(v, depth + 1) for v in obj]
@@ -179,6 +197,8 @@ def _unplain(obj: Any, depth: int) -> Any:
         return tuple(_unplain(v, depth + 1) for v in _items(obj))
     if tag == "set":
         return {_hashable(_unplain(v, depth + 1)) for v in _items(obj)}
+    if tag == "frozenset":
+        return frozenset(_hashable(_unplain(v, depth + 1)) for v in _items(obj))
     if tag == "dict":
         out = {}
         for pair in _items(obj):

@@ -384,13 +384,63 @@ def settled(page: Page, handle, quiet_ms: int = 400, timeout_s: float = 30.0) ->
 
 
 # --------------------------------------------------------------------------------- nbgrader
+# The Validate button is nbgrader's lab extension; the server's answer comes from
+# autodiff_course/lab_validate.py (`autodiff-course validate --json`), which lists every part that
+# does not pass as one "failed cell": the source block reads "<status>: <grade id> (<n> points)"
+# (status FAIL or TODO) and the error block holds the part's message, HTML-escaped (nbgrader's
+# extension inserts it with innerHTML).
+PART_HEADER = re.compile(r"^(FAIL|TODO): (\S+) \((\d+(?:\.\d+)?) points?\)$")
+DIALOG_TAGS = {"div", "p", "pre"}  # what nbgrader's extension itself puts in the message
+
+# Every element of the message with its tag and the names of its attributes, read before the
+# dialog closes: an element other than DIALOG_TAGS, or an on* attribute, came from a message.
+MESSAGE_ELEMENTS = """(m) => [...m.querySelectorAll('*')].map(e => ({
+  tag: e.tagName.toLowerCase(), attributes: [...e.attributes].map(a => a.name)}))"""
+
+
+@dataclass
+class Part:
+    """One part the dialog lists as not passing."""
+
+    status: str  # FAIL | TODO
+    name: str  # the test cell's grade id
+    points: float
+    message: str
+
+
 @dataclass
 class Validation:
-    """What nbgrader's "Validation Results" dialog said."""
+    """What the "Validation Results" dialog said."""
 
     outcome: str  # success | failed | changed | type-changed | error
     text: str
-    failures: list[tuple[str, str]]  # (cell source, error text) per failing cell
+    failures: list[tuple[str, str]]  # (source block, error block) per listed "failed cell"
+    elements: list[dict] = field(default_factory=list)  # every element inside the message
+    embedded: int = 0  # <img>, <script>, <iframe>, <object>, <embed> anywhere in the dialog
+
+    @property
+    def parts(self) -> list[Part]:
+        """The listed failures as parts; PageProblem when a source block is not a part header."""
+        parts = []
+        for source, error in self.failures:
+            match = PART_HEADER.match(source.strip())
+            if match is None:
+                raise PageProblem(f"the dialog lists {source!r}, not '<FAIL|TODO>: <grade id> "
+                                  f"(<n> points)':\n{self.text[:3000]}")
+            status, name, points = match.groups()
+            parts.append(Part(status, name, float(points), error.strip()))
+        return parts
+
+    @property
+    def foreign_markup(self) -> list[str]:
+        """Elements or event-handler attributes in the message that nbgrader's extension does
+        not create itself (markup that came from a message that was not escaped)."""
+        found = []
+        for element in self.elements:
+            handlers = [a for a in element["attributes"] if a.lower().startswith("on")]
+            if element["tag"] not in DIALOG_TAGS or handlers:
+                found.append(element["tag"] + "".join(f" {a}" for a in element["attributes"]))
+        return found
 
 
 def read_validation_dialog(page: Page) -> Validation:
@@ -405,7 +455,9 @@ def read_validation_dialog(page: Page) -> Validation:
             break
     blocks = message.locator(":scope > .jp-RenderedText").all_inner_texts()
     failures = list(zip(blocks[0::2], blocks[1::2], strict=False))
-    validation = Validation(outcome, message.inner_text(), failures)
+    elements = message.evaluate(MESSAGE_ELEMENTS)
+    embedded = dialog.locator("img, script, iframe, object, embed").count()
+    validation = Validation(outcome, message.inner_text(), failures, elements, embedded)
     dialog.locator(".jp-mod-accept").click()
     dialog.wait_for(state="detached", timeout=10_000)
     return validation

@@ -191,6 +191,12 @@ class LabServer:
         self.api("PUT", f"contents/{path}", {"type": "notebook", "format": "json",
                                               "content": nb})
 
+    def make_folder(self, path: str) -> None:
+        """Create ``path`` (relative to the server root) and its parents through the API."""
+        parts = [p for p in path.split("/") if p]
+        for depth in range(1, len(parts) + 1):
+            self.api("PUT", f"contents/{'/'.join(parts[:depth])}", {"type": "directory"})
+
     def shutdown_kernels(self) -> None:
         """End every session and kernel (between tests: each test starts from a fresh kernel)."""
         for session in self.api("GET", "sessions") or []:

@@ -1,5 +1,9 @@
 """Errors in the browser console fail a test, except the known harmless ones listed here.
 
+A JavaScript dialog (``alert``, ``confirm``, ``prompt``) counts as an error too: nothing in
+JupyterLab or the course opens one, but script injected through a message would (the suite's
+escaping test uses ``alert``). It is dismissed, as Playwright does with unhandled dialogs.
+
 Each entry is a pattern matched against the console message and the reason it is harmless; the
 same list, with the reasons, is in docs/browser-tests.md. Keep it short: a new entry needs a
 reason a reviewer can check.
@@ -10,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Dialog, Page
 
 KNOWN_HARMLESS: list[tuple[re.Pattern[str], str]] = []
 
@@ -25,7 +29,14 @@ class ConsoleLog:
     def attach(self, page: Page) -> ConsoleLog:
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self._record(f"uncaught exception: {error}"))
+        page.on("dialog", self._on_dialog)
         return self
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        # beforeunload is the browser asking whether to leave a page: not script output.
+        if dialog.type != "beforeunload":
+            self._record(f"JavaScript {dialog.type}() dialog: {dialog.message!r}")
+        dialog.dismiss()  # what Playwright does with a dialog nobody listens for
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":

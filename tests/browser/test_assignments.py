@@ -1,42 +1,28 @@
 """Every student assignment in assignments/, as the student opens it and presses Validate.
 
 For each assignment the instructor wrote in solutions/, its release must be in assignments/.
-The untouched release opens cleanly (Python 3 kernel, no dialog) and nbgrader's Validate button
-reports failing tests, every one of them failing on the `raise NotImplementedError()` the release
-left in the answer cells (never an ImportError, a NameError or a validator crash) and unanswered
-written answers reported as such; the same notebook with the instructor's answers typed in
-validates with "Success!".
+The untouched release opens cleanly (Python 3 kernel, no dialog) and the Validate button (answered
+by ``autodiff-course validate``, see autodiff_course/lab_validate.py) lists every graded test cell
+as "TODO: <grade id> (<n> points)", not answered yet because the release's answers still
+`raise NotImplementedError()` (never a FAIL: an ImportError, a NameError or a check crash would
+be one), and nothing else; written answers, graded by hand, are not listed. The same notebook
+with the instructor's answers typed in validates with "Success!".
 """
 
 from __future__ import annotations
 
-import re
-
 import lab_page as jl
 import pytest
-from course_files import (
-    assignment_notebooks,
-    fill_answers,
-    is_test,
-    is_written_answer,
-    kernelspec_problem,
-    read,
-)
+from course_files import assignment_notebooks, fill_answers, is_test, kernelspec_problem, read
 
+NOT_ANSWERED = "not answered yet:"
 NOT_ATTEMPTED = "NotImplementedError"
-NO_RESPONSE = "You did not provide a response."
-EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\w*)\b")
 
 
-def final_exception(error: str) -> str:
-    """The exception a failing cell ended with: the name on the traceback's last line."""
-    lines = [line.strip() for line in error.splitlines() if line.strip()]
-    if not lines:
-        return "(no error text)"
-    if lines[-1] == NO_RESPONSE:
-        return NO_RESPONSE
-    match = EXCEPTION_LINE.match(lines[-1])
-    return match.group(1) if match else lines[-1]
+def expected_parts(nb) -> list[tuple[str, float]]:
+    """(grade id, points) of every graded test cell, in the notebook's order."""
+    return [(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"].get("points", 0)))
+            for c in nb.cells if is_test(c)]
 
 
 def test_release_fails_untouched_and_passes_with_the_answers(assignment, lab, page, source_root):
@@ -59,23 +45,19 @@ def test_release_fails_untouched_and_passes_with_the_answers(assignment, lab, pa
         assert untouched.outcome == "failed", (
             f"{path}: Validate on the untouched release should report failing tests, got "
             f"{untouched.outcome}:\n{untouched.text[:3000]}")
-        tests = [c for c in release.cells if is_test(c)]
-        written = [c for c in release.cells if is_written_answer(c)]
+        tests = expected_parts(release)
         assert tests, f"{path} has no graded test cells"
-        endings = [final_exception(error) for _, error in untouched.failures]
-        wrong = [f"{ending}\n{error}" for ending, (_, error) in zip(endings, untouched.failures,
-                                                                     strict=True)
-                 if ending not in (NOT_ATTEMPTED, NO_RESPONSE)]
-        assert not wrong, (f"{path}: test cells fail for another reason than a missing answer "
-                           "(an import error or a test relying on solution code?):\n"
+        parts = untouched.parts
+        listed = [(p.name, p.points) for p in parts]
+        assert listed == tests, (
+            f"{path}: the dialog should list every test cell (grade id, points) in order, and "
+            f"nothing else:\n  expected {tests}\n  listed   {listed}\n{untouched.text[:3000]}")
+        wrong = [f"{p.status}: {p.name}: {p.message}" for p in parts
+                 if p.status != "TODO" or not p.message.startswith(NOT_ANSWERED)
+                 or NOT_ATTEMPTED not in p.message]
+        assert not wrong, (f"{path}: parts fail for another reason than a missing answer (an "
+                           "import error or a test relying on solution code?):\n"
                            + "\n---\n".join(wrong))
-        not_attempted = endings.count(NOT_ATTEMPTED)
-        unanswered = endings.count(NO_RESPONSE)
-        assert not_attempted == len(tests), (
-            f"{path}: {len(tests)} test cells, {not_attempted} reported failing on "
-            "NotImplementedError")
-        assert unanswered == len(written), (
-            f"{path}: {len(written)} written answers, {unanswered} reported unanswered")
 
         # Completed with the instructor's answers: Validate passes.
         solution = read(source_root / "solutions" / assignment / name)
