@@ -31,10 +31,14 @@ def dialog_reply(report: dict) -> dict:
     if report.get("error"):
         return {"success": False, "value": f"The notebook could not be checked: {report['error']}"}
     failed = [
-        {"source": f"{part['status']}: {part['name']} ({part['points']:g} points)",
+        {"source": f"{part['status']}: {part['name']} ({part['points']:g} "
+                   f"point{'' if part['points'] == 1 else 's'})",
          "error": html.escape(part.get("message") or "", quote=True)}
         for part in report.get("parts", []) if part.get("status") in ("FAIL", "TODO")
     ]
+    if not failed and not report.get("ok"):
+        return {"success": False, "value": "Nothing in this notebook could be checked: it has no "
+                "test cell of the course. Was it made from one of the course's assignments?"}
     return {"success": True, "value": {"failed": failed} if failed else {}}
 
 

@@ -49,36 +49,67 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and all(p.status in ("PASS", "WRITTEN") for p in self.parts)
+        tested = [p for p in self.parts if p.status != "WRITTEN"]
+        return self.error is None and bool(tested) and all(p.status == "PASS" for p in tested)
 
     def as_json(self) -> str:
         return json.dumps({"ok": self.ok, **asdict(self)}, indent=1)
 
 
+def _test_ids(nb) -> set[str]:
+    return {grade_id(c) for c in nb.cells if is_test(c)}
+
+
 def _reference(path: Path, nb) -> tuple[object | None, str]:
-    """The release this notebook was handed out as, and where it came from."""
-    ids = {grade_id(c) for c in nb.cells if grade_id(c)}
+    """The release this notebook was handed out as, and where it came from.
+
+    Candidates are the course's release notebooks (never the file being validated: a student
+    may work in assignments/ itself) and, where the course has them, its instructor notebooks;
+    the one sharing the most test cells with this notebook wins (a copy renamed by JupyterLab
+    still finds its own assignment, and a shared ``setup`` cell never decides it).
+    """
+    ids = _test_ids(nb)
     try:
         root = find_course_root(path.parent)
     except CourseError:
         return None, "no course found around this notebook"
-    candidates = []
-    for folder in (root / RELEASE_DIRECTORY, root / SOURCE_DIRECTORY):
-        if folder.is_dir():
-            candidates += sorted(folder.glob(f"*/{path.stem}.ipynb"))
-            candidates += sorted(p for p in folder.glob("*/*.ipynb") if p.stem != path.stem)
-    for candidate in candidates:
-        try:
-            reference = read(candidate)
-        except Exception:  # noqa: BLE001 - an unreadable file is not the reference
-            continue
-        if ids & {grade_id(c) for c in reference.cells if grade_id(c)}:
-            if candidate.parts[-3] == SOURCE_DIRECTORY:
-                from .release import released_notebook
+    best, best_overlap, origin = None, 0, ""
+    for folder, kind in ((root / RELEASE_DIRECTORY, "release"), (root / SOURCE_DIRECTORY,
+                                                                  "solutions")):
+        for candidate in sorted(folder.glob("*/*.ipynb")) if folder.is_dir() else []:
+            try:
+                if candidate.resolve() == path.resolve():
+                    continue
+                reference = read(candidate)
+            except Exception:  # noqa: BLE001 - an unreadable file is not the reference
+                continue
+            overlap = len(ids & _test_ids(reference))
+            if overlap > best_overlap:
+                best, best_overlap = (reference, kind), overlap
+                origin = (f"{RELEASE_DIRECTORY}/{candidate.parent.name}/" if kind == "release"
+                          else "the course's solutions/ (visible tests)")
+        if best is not None:
+            break
+    if best is None:
+        return None, "no release of this assignment found"
+    reference, kind = best
+    if kind == "solutions":
+        from .release import released_notebook
 
-                return released_notebook(reference), "the course's solutions/ (visible tests)"
-            return reference, f"{RELEASE_DIRECTORY}/{candidate.parent.name}/"
-    return None, "no release of this assignment found"
+        reference = released_notebook(reference)
+    return reference, origin
+
+
+def _edited_tests(nb) -> set[str]:
+    """Test cells whose source no longer matches the checksum nbgrader wrote at release."""
+    from nbgrader.utils import compute_checksum
+
+    edited = set()
+    for cell in nb.cells:
+        checksum = meta(cell).get("checksum")
+        if is_test(cell) and checksum and checksum != compute_checksum(cell):
+            edited.add(grade_id(cell))
+    return edited
 
 
 def _written_status(nb, gid: str) -> str:
@@ -101,12 +132,19 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
         return report
     report.notes += notes
     reference, origin = _reference(path.resolve(), nb)
+    edited: set[str] = set()
     if reference is None:
+        # the notebook is its own reference (a student copy of the course has no other): its
+        # test cells are used only where nbgrader's checksum shows them unchanged
+        raw = read(path)
+        edited = _edited_tests(raw)
         report.notes.append(f"{origin}: checked against this notebook's own test cells")
-        reference = nb
+        reference = raw
+        nb = normalise_submission(nb, reference).notebook
     else:
         nb = normalise_submission(nb, reference).notebook
-    tests = {grade_id(c): visible_source(c.source) for c in reference.cells if is_test(c)}
+    tests = {grade_id(c): visible_source(c.source) for c in reference.cells
+             if is_test(c) and grade_id(c) not in edited}
     use_sandbox = bwrap_path() is not None if sandbox is None else sandbox
     if not use_sandbox:
         report.notes.append("the kernel ran without a sandbox (bubblewrap is not installed "
@@ -131,7 +169,11 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
                                            f"graded by hand; {_written_status(nb, gid)}"))
             continue
         verdict = run.verdicts.get(gid)
-        if verdict is None:
+        if gid in edited:
+            report.parts.append(PartReport(gid, points, "FAIL", "this test cell was edited, so it "
+                                           "cannot be checked here; put the original back (the "
+                                           "grader uses the original)"))
+        elif verdict is None:
             report.parts.append(PartReport(gid, points, "FAIL", "this test did not run"))
         elif verdict.passed:
             report.parts.append(PartReport(gid, points, "PASS"))
@@ -144,6 +186,9 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
     for problem in report.problems:
         log(f"note: {clean.line(problem, 300)}")
     automatic = [p for p in report.parts if p.status != "WRITTEN"]
+    if not automatic:
+        log("nothing was checked: this notebook has no test cell of the course (was it made "
+            "from an assignment of this course?)")
     passed = sum(p.status == "PASS" for p in automatic)
     log(f"{passed} of {len(automatic)} tested parts pass"
         + ("" if report.ok else "; fix the parts above before submitting")

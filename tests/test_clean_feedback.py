@@ -402,7 +402,11 @@ def test_dialog_all_passed_or_written_is_success():
         {"name": "b", "points": 2.0, "status": "WRITTEN", "message": "graded by hand"},
     ]}
     assert dialog_reply(report) == {"success": True, "value": {}}
-    assert dialog_reply({"parts": []}) == {"success": True, "value": {}}
+
+
+def test_dialog_with_nothing_checked_is_not_success():
+    reply = dialog_reply({"ok": False, "error": None, "parts": []})
+    assert reply["success"] is False and "no test cell" in reply["value"]
 
 
 def test_dialog_lists_failed_and_todo_parts_escaped():
@@ -418,7 +422,7 @@ def test_dialog_lists_failed_and_todo_parts_escaped():
     assert reply["success"] is True
     failed = reply["value"]["failed"]
     assert [f["source"] for f in failed] == ["FAIL: b (2.5 points)", "TODO: c (3 points)",
-                                            "FAIL: e (1 points)"]
+                                            "FAIL: e (1 point)"]
     assert failed[0]["error"] == ("f(1): expected 1, received &lt;img src=x onerror=alert(1)&gt;"
                                   " &amp; &quot;q&quot;")
     assert "<" not in failed[0]["error"]

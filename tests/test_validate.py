@@ -113,6 +113,52 @@ def test_without_bubblewrap_it_says_the_kernel_was_not_sandboxed(notebooks, tmp_
     assert "the kernel ran without a sandbox (bubblewrap is not installed here)" in result.stdout
 
 
+def test_a_notebook_in_the_release_folder_is_not_its_own_judge(notebooks, tmp_path):
+    """A student working in assignments/ itself: its test cells are not the reference."""
+    root = Path(notebooks["complete"]).parents[3]
+    target = root / "assignments" / MINI / f"{MINI}.ipynb"
+    original = target.read_text()
+    try:
+        edited = read(Path(notebooks["edited-test"]))
+        target.write_text(json.dumps(edited))
+        result = validate(target)
+        assert result.returncode == 1, result.stdout
+        assert "PASS    double-tests" not in result.stdout
+    finally:
+        target.write_text(original)
+
+
+def test_without_a_release_edited_test_cells_are_caught_by_their_checksums(notebooks,
+                                                                          tmp_path):
+    """Far from any course (a student's own copy): the notebook's own test cells are used,
+    and a test cell edited since the release cannot pass."""
+    path = tmp_path / "elsewhere" / f"{MINI}.ipynb"
+    path.parent.mkdir()
+    path.write_text(Path(notebooks["edited-test"]).read_text())
+    result = validate(path)
+    assert result.returncode == 1
+    assert "FAIL    double-tests (2 points): this test cell was edited" in result.stdout
+    assert "PASS    slope-tests (3 points)" in result.stdout
+
+
+def test_a_renamed_copy_finds_its_own_assignment(notebooks, tmp_path):
+    copy = Path(notebooks["wrong"]).with_name(f"{MINI}-Copy1.ipynb")
+    copy.write_text(Path(notebooks["wrong"]).read_text())
+    result = validate(copy)
+    assert "FAIL    double-tests (2 points): double(3.0): expected 6.0" in result.stdout
+
+
+def test_a_notebook_with_nothing_to_check_is_not_ready(notebooks, tmp_path):
+    data = json.loads(Path(notebooks["complete"]).read_text())
+    for cell in data["cells"]:
+        cell["metadata"].pop("nbgrader", None)
+    path = Path(notebooks["complete"]).parent.parent / "bare" / MINI / f"{MINI}.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(data))
+    result = validate(path)
+    assert result.returncode == 1 and "nothing was checked" in result.stdout
+
+
 def test_unreadable_or_missing_file_is_a_usage_error(notebooks, tmp_path):
     broken = validate(notebooks["broken"])
     assert broken.returncode == 2 and "not valid JSON" in broken.stderr

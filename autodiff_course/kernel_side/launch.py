@@ -136,6 +136,21 @@ def cap_outputs(shell, per_cell: int = MAX_OUTPUT_CHARS) -> None:
     publisher.publish = capped_publish
 
 
+def survive_unparseable_cells(shell) -> None:
+    """A cell too deeply nested to compile (say ``1+1+...`` with 5,000 terms) fails like any
+    other error, instead of escaping from IPython's check for ``await`` and leaving the kernel
+    without a reply."""
+    original = shell.should_run_async
+
+    def should_run_async(raw_cell, *args, **kwargs):
+        try:
+            return original(raw_cell, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - the normal path compiles it and reports the error
+            return False
+
+    shell.should_run_async = should_run_async
+
+
 def load_runtime(folder: str):
     spec = importlib.util.spec_from_file_location(
         "adc_kernel", os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
@@ -167,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     app.initialize(["-f", config["connection_file"], "--IPKernelApp.quiet=True",
                     "--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False"])
     cap_outputs(app.shell, int(config.get("max_output_chars", MAX_OUTPUT_CHARS)))
+    survive_unparseable_cells(app.shell)
     app.start()
 
 

@@ -11,6 +11,7 @@ tried on the no-work attacks. The threat model these stand for is in docs/gradin
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import html
@@ -99,18 +100,21 @@ NO_WORK = {
 
 
 def leak_code(paths: dict[str, Path], port: int) -> str:
+    # the paths travel encoded, so that the attack's own source does not hold the secrets the
+    # test looks for in what comes back
     targets = [str(p) for p in paths.values()] + ["../../../gradebook.db", "/work", "/root"]
+    packed = base64.b64encode(json.dumps(targets).encode()).decode()
     return f"""
-import glob, json, os, socket
+import base64, glob, json, os, socket
 seen = {{}}
-for path in {targets!r}:
+for number, path in enumerate(json.loads(base64.b64decode({packed!r}))):
     try:
         if os.path.isdir(path):
-            seen[path] = sorted(os.listdir(path))
+            seen[number] = sorted(os.listdir(path))
         else:
-            seen[path] = open(path, errors="replace").read()[:3000]
+            seen[number] = open(path, errors="replace").read()[:3000]
     except OSError as err:
-        seen[path] = "blocked: " + type(err).__name__
+        seen[number] = "blocked: " + type(err).__name__
 seen["environ"] = dict(os.environ)
 seen["cmdlines"] = [open(p, errors="replace").read() for p in glob.glob("/proc/*/cmdline")]
 for host in ["127.0.0.1", {_host_address()!r}]:
@@ -204,7 +208,9 @@ def broken(submissions: Path, paths: dict[str, Path]) -> None:
     raw("grade-id-list", json.dumps(bad))
     put(submissions, "long-expression", A01, with_cell(COMPLETE, "x = " + "+".join(["1"] * 5000)))
     bad = json.loads(json.dumps(data))
-    bad["cells"][3]["source"] = ['s = "\ud800"\n'] + [bad["cells"][3]["source"]]
+    source = bad["cells"][3]["source"]
+    bad["cells"][3]["source"] = 's = "\ud800"\n' + (source if isinstance(source, str)
+                                                    else "".join(source))
     path = submissions / "surrogate" / A01 / f"{A01}.ipynb"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(bad), encoding="utf-8", errors="surrogatepass")
@@ -315,7 +321,7 @@ def test_the_batch_finishes_with_a_row_for_every_student(battery):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     shown = {s.replace("\x1b", "") for s, _ in battery["rows"]}
     assert len(battery["rows"]) == len(battery["students"])
-    assert "esc[31mname" in shown
+    assert "escname" in shown  # the escape sequence is gone, the name is still there
     assert "kernels: sandbox (bwrap)" in result.stdout
 
 
@@ -405,7 +411,8 @@ def test_each_broken_submission_costs_one_row(battery, student, status):
 def test_odd_but_honest_notebooks_still_get_their_points(battery):
     for student in ("metadata-x", "long-expression", "surrogate", "flood", "extra-notebooks"):
         assert float(row(battery, student)["score"]) == FULL, row(battery, student)
-    assert float(row(battery, "grade-id-list")["score"]) == FULL - 2  # part 1 lost its cell id
+    # the answer lost its cell id: it runs as an added cell after the restored stub, and counts
+    assert float(row(battery, "grade-id-list")["score"]) == FULL
     assert "also found, not graded" in row(battery, "extra-notebooks")["message"]
     scores = parts(battery["ws"], "exit")
     assert scores["forward-difference-tests"] == 2 and scores["best-step-tests"] == 0
