@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit browser lab bench release clean
+.PHONY: demo test lint unit sandbox browser lab bench release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,13 +25,28 @@ demo: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python -m autodiff_course release
 
-test: lint unit browser
+test: lint unit sandbox browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Attacks and honest work through the real grader, in bubblewrap (see docs/grading.md). Without
+# bwrap it says so and succeeds, unless REQUIRE_SANDBOX=1 (set by .ci/run).
+BWRAP := $(shell command -v bwrap 2>/dev/null)
+sandbox: $(STAMP)
+	@if [ -n "$(BWRAP)" ]; then \
+		$(BIN)/python -m pytest -o addopts="" -ra -p no:cacheprovider -n 2 --dist loadfile \
+			--durations=10 tests/sandbox; \
+	elif [ "$(REQUIRE_SANDBOX)" = "1" ]; then \
+		echo "sandbox suite: bwrap not found and REQUIRE_SANDBOX=1:" \
+			"install it with 'apt-get install bubblewrap'"; exit 1; \
+	else \
+		echo "sandbox suite: NOT RUN, bwrap not found: the grader's defences were NOT tested" \
+			"(install it with 'apt-get install bubblewrap'; REQUIRE_SANDBOX=1 makes this an error)"; \
+	fi
 
 # End-to-end suite in headless Chromium (Debian's package; see docs/browser-tests.md). Without
 # /usr/bin/chromium it says so and succeeds, unless REQUIRE_BROWSER=1 (set by .ci/run).
@@ -62,6 +77,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py
 	$(BIN)/python benchmarks/tensor_mlp_step.py
+	$(BIN)/python benchmarks/grading_sandbox.py
 
 clean:
 	rm -rf $(VENV) grading .pytest_cache .hypothesis

@@ -43,7 +43,7 @@ from .layout import CourseError, Workspace, assignment_ids, check_course_root, s
 from .notebooks import normalise_submission, points, read, write
 from .release import released_notebook
 from .report import CRASHED, MISSING, UNREADABLE, Row, note_page, status_counts, table, write_csv
-from .sandbox import limits_mode, require_bwrap
+from .sandbox import limits_mode, remove_stale_cgroups, require_bwrap
 from .submission import UnreadableNotebook, find_notebook, read_submission
 from .worker import GradingOptions, NotebookResult, Task, grade_task
 
@@ -372,6 +372,7 @@ def autograde(
         raise CourseError("--timeout must be at least 1 second")
     if options.sandbox:
         require_bwrap()
+        remove_stale_cgroups()
     else:
         log(NO_SANDBOX_WARNING)
     mode = limits_mode(options.sandbox)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import queue
 import secrets
 import time
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .kernel_side.runtime import MIME
-from .sandbox import KernelProcess, Limits, start_kernel_process
+from .sandbox import INSIDE_RUN, KernelProcess, Limits, start_kernel_process
 
 NO_ANSWER = "NoAnswer"  # the "exception type" when the kernel did not answer a check at all
 
@@ -278,6 +279,15 @@ class KernelSession:
         except KernelStartError as err:
             raise self._kill(f"the kernel stopped answering ({err})") from None
 
+    def _wait_for_messages(self, timeout: float) -> set:
+        """The sockets (output and shell) with a message waiting, after at most ``timeout``."""
+        import zmq
+
+        poller = zmq.Poller()
+        for channel in (self.client.iopub_channel, self.client.shell_channel):
+            poller.register(channel.socket, zmq.POLLIN)
+        return {socket for socket, _ in poller.poll(int(timeout * 1000))}
+
     def interrupt(self) -> None:
         msg = self.client.session.msg("interrupt_request", content={})
         self.client.control_channel.send(msg)
@@ -314,10 +324,13 @@ class KernelSession:
                 raise self._kill(f"it ran past the {timeout:g} s limit and ignored the "
                                  "interrupt, so the kernel was stopped", timed_out=True)
             self._check_limits()
-            try:
-                msg = self.client.iopub_channel.get_msg(timeout=0.05)
-            except queue.Empty:
-                msg = None
+            ready = self._wait_for_messages(0.05)
+            msg = None
+            if self.client.iopub_channel.socket in ready:
+                try:
+                    msg = self.client.iopub_channel.get_msg(timeout=0)
+                except queue.Empty:
+                    pass
             if msg is not None and msg.get("parent_header", {}).get("msg_id") == msg_id:
                 kind, content = msg.get("msg_type"), msg.get("content") or {}
                 if kind == "stream":
@@ -335,10 +348,12 @@ class KernelSession:
                     outputs.clear()
                 elif kind == "status" and content.get("execution_state") == "idle":
                     idle = True
-            try:
-                shell = self.client.shell_channel.get_msg(timeout=0)
-            except queue.Empty:
-                shell = None
+            shell = None
+            if self.client.shell_channel.socket in ready:
+                try:
+                    shell = self.client.shell_channel.get_msg(timeout=0)
+                except queue.Empty:
+                    pass
             if shell is not None and shell.get("parent_header", {}).get("msg_id") == msg_id:
                 reply = shell.get("content") or {}
                 reply_at = time.monotonic()
@@ -364,10 +379,20 @@ class KernelSession:
         is still usable) and :class:`KernelGone` when the kernel had to be stopped.
         """
         request_id = secrets.token_hex(16)
-        request = json.dumps({"id": request_id, "code": code, "inputs": inputs_text,
-                              "cell": cell_key})
-        call = f"__import__('adc_kernel.runtime').runtime.evaluate({request!r})"
-        run = self._execute(call, timeout, silent=True, collect=False)
+        # the request travels as a file in the kernel's run folder (readable by the kernel,
+        # written by the grader only): a large input inside the code of an execute_request would
+        # be tokenized by IPython's input transformers, which is slow
+        name = f"request-{request_id}.json"
+        host_file = self.process.run_dir / name
+        host_file.write_text(json.dumps({"id": request_id, "code": code, "inputs": inputs_text,
+                                         "cell": cell_key}))
+        os.chmod(host_file, 0o644)
+        inside = f"{INSIDE_RUN}/{name}" if self.process.sandboxed else str(host_file)
+        call = f"__import__('adc_kernel.runtime').runtime.evaluate_file({inside!r})"
+        try:
+            run = self._execute(call, timeout, silent=True, collect=False)
+        finally:
+            host_file.unlink(missing_ok=True)
         if run.status == "timeout":
             raise TimeoutError(f"it ran past the {timeout:g} s limit and was interrupted")
         result = run.results.get(request_id)

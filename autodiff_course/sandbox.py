@@ -187,6 +187,23 @@ class _Cgroup:
                     time.sleep(0.02)
 
 
+def remove_stale_cgroups() -> None:
+    """Empty cgroups left by grader processes that died before cleaning up (best effort)."""
+    if not _cgroup_v1_available():
+        return
+    for controller in ("memory", "pids", "cpuacct"):
+        parent = CGROUP_V1 / controller / CGROUP_PARENT
+        for group in parent.glob("k*-*") if parent.is_dir() else []:
+            owner = group.name[1:].split("-", 1)[0]
+            if owner.isdigit() and Path(f"/proc/{owner}").exists():
+                continue
+            try:
+                if not (group / "cgroup.procs").read_text().strip():
+                    group.rmdir()
+            except OSError:
+                pass
+
+
 # --- the kernel process ----------------------------------------------------------------------
 
 @dataclass

@@ -13,9 +13,12 @@ Nothing a notebook does can make this raise: every failure becomes the notebook'
 
 from __future__ import annotations
 
+import atexit
 import copy
 import time
 import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,8 +190,63 @@ def _log(student: str, assignment: str, notebook: str, run: NotebookRun | None,
     return "\n".join(lines) + "\n"
 
 
+class KernelsAhead:
+    """Kernels started one notebook ahead, so grading never waits for one to come up.
+
+    While a notebook is graded, the next kernel starts in a background thread (the grader and
+    the student's kernel take turns on the CPU, so there is idle time to start it in). Every
+    notebook still gets a kernel of its own that nothing else ever ran in.
+    """
+
+    def __init__(self):
+        self._threads = ThreadPoolExecutor(1, thread_name_prefix="kernel-ahead")
+        self._next: Future | None = None
+        self._key: tuple | None = None
+        atexit.register(self.close)
+
+    def take(self, options: GradingOptions) -> KernelSession:
+        key = (options.sandbox, options.limits)
+        ready, ahead = None, self._next
+        self._next = None
+        if ahead is not None:
+            try:
+                session = ahead.result()
+                if self._key == key:
+                    ready = session
+                else:
+                    session.close()
+            except Exception:  # noqa: BLE001 - a failed head start: start one now instead
+                pass
+        self._key = key
+        self._next = self._threads.submit(KernelSession.start, sandbox=options.sandbox,
+                                          limits=options.limits)
+        return ready or KernelSession.start(sandbox=options.sandbox, limits=options.limits)
+
+    def close(self) -> None:
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            try:
+                ahead.result().close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+_kernels_ahead: KernelsAhead | None = None
+
+
+def _kernels() -> KernelsAhead:
+    """This worker process's head start (made on first use)."""
+    global _kernels_ahead
+    if _kernels_ahead is None:
+        _kernels_ahead = KernelsAhead()
+    return _kernels_ahead
+
+
 def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_dict: dict,
-                   notes: list[str], options: GradingOptions) -> NotebookResult:
+                   notes: list[str], options: GradingOptions,
+                   start: Callable[[GradingOptions], KernelSession] | None = None
+                   ) -> NotebookResult:
+    """Grade one notebook; ``start`` gives its kernel (default: a fresh one, started now)."""
     started = time.perf_counter()
     nb = nbformat.from_dict(nb_dict)
     max_score = sum(float(meta(c).get("points", 0) or 0) for c in nb.cells if meta(c).get("grade"))
@@ -196,7 +254,8 @@ def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_
     try:
         tests = _tests(root, assignment, notebook)
         try:
-            session = KernelSession.start(sandbox=options.sandbox, limits=options.limits)
+            session = (start(options) if start else
+                       KernelSession.start(sandbox=options.sandbox, limits=options.limits))
         except KernelStartError as err:
             result.kernel_start_failed = True
             result.message = "; ".join([*notes, "the grading kernel did not start (tried twice); "
@@ -226,5 +285,5 @@ def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_
 def grade_task(root: str, task: Task, options: GradingOptions) -> list[NotebookResult]:
     """Every notebook of one student's assignment (the unit of work a worker takes)."""
     return [grade_notebook(Path(root), task.student, task.assignment, name, nb,
-                           task.notes.get(name, []), options)
+                           task.notes.get(name, []), options, start=_kernels().take)
             for name, nb in task.notebooks.items()]
