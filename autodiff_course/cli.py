@@ -11,9 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_TIMEOUT
 from .layout import CourseError, check_course_root, default_workspace, find_course_root
 from .sandbox import Limits
+from .worker import GradingOptions
+
+DEFAULT_TIMEOUT = int(GradingOptions().timeout)
 
 DEFAULT_LIMITS = Limits()
 
@@ -40,7 +42,6 @@ def _release(args) -> int:
 
 def _autograde(args) -> int:
     from . import batch
-    from .worker import GradingOptions
 
     root = _root(args)
     workspace = Path(args.workspace) if args.workspace else default_workspace(root)

@@ -19,8 +19,6 @@ from traitlets.config import Config
 
 from .layout import COURSE_ID, RELEASE_DIRECTORY, SOURCE_DIRECTORY, Workspace
 
-DEFAULT_TIMEOUT = 30
-
 
 class UseAutodiffCourseAutograde(NbGraderPreprocessor):
     """Stops ``nbgrader autograde`` before any student code runs, saying what to use instead."""

@@ -68,7 +68,7 @@ def _reference(path: Path, nb) -> tuple[object | None, str]:
     the one sharing the most test cells with this notebook wins (a copy renamed by JupyterLab
     still finds its own assignment, and a shared ``setup`` cell never decides it).
     """
-    ids = _test_ids(nb)
+    ids = {grade_id(c) for c in nb.cells if grade_id(c)}
     try:
         root = find_course_root(path.parent)
     except CourseError:
@@ -136,13 +136,15 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
     if reference is None:
         # the notebook is its own reference (a student copy of the course has no other): its
         # test cells are used only where nbgrader's checksum shows them unchanged
-        raw = read(path)
-        edited = _edited_tests(raw)
-        report.notes.append(f"{origin}: checked against this notebook's own test cells")
-        reference = raw
-        nb = normalise_submission(nb, reference).notebook
-    else:
-        nb = normalise_submission(nb, reference).notebook
+        try:
+            reference = read(path)
+            edited = _edited_tests(reference)
+            report.notes.append(f"{origin}: checked against this notebook's own test cells")
+        except Exception:  # noqa: BLE001 - too damaged to hold its own tests
+            reference = nb
+            report.notes.append(f"{origin}, and this notebook's metadata is too damaged to "
+                                "check it against its own test cells")
+    nb = normalise_submission(nb, reference).notebook
     tests = {grade_id(c): visible_source(c.source) for c in reference.cells
              if is_test(c) and grade_id(c) not in edited}
     use_sandbox = bwrap_path() is not None if sandbox is None else sandbox
