@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"autodiff-course {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output was piped into a command that stopped reading
+        sys.stderr.close()
+        return 1
 
 
 if __name__ == "__main__":

@@ -64,16 +64,17 @@ def _reference(path: Path, nb) -> tuple[object | None, str]:
     """The release this notebook was handed out as, and where it came from.
 
     Candidates are the course's release notebooks (never the file being validated: a student
-    may work in assignments/ itself) and, where the course has them, its instructor notebooks;
-    the one sharing the most test cells with this notebook wins (a copy renamed by JupyterLab
-    still finds its own assignment, and a shared ``setup`` cell never decides it).
+    may work in assignments/ itself) and, where the course has them, its instructor notebooks.
+    A candidate qualifies when this notebook holds at least half of its test cells; the one
+    sharing the most wins, then one with the same file name, then a release (a copy renamed by
+    JupyterLab still finds its own assignment; a cell name two assignments share never decides).
     """
     ids = {grade_id(c) for c in nb.cells if grade_id(c)}
     try:
         root = find_course_root(path.parent)
     except CourseError:
         return None, "no course found around this notebook"
-    best, best_overlap, origin = None, 0, ""
+    best, best_score = None, None
     for folder, kind in ((root / RELEASE_DIRECTORY, "release"), (root / SOURCE_DIRECTORY,
                                                                   "solutions")):
         for candidate in sorted(folder.glob("*/*.ipynb")) if folder.is_dir() else []:
@@ -83,16 +84,18 @@ def _reference(path: Path, nb) -> tuple[object | None, str]:
                 reference = read(candidate)
             except Exception:  # noqa: BLE001 - an unreadable file is not the reference
                 continue
-            overlap = len(ids & _test_ids(reference))
-            if overlap > best_overlap:
-                best, best_overlap = (reference, kind), overlap
-                origin = (f"{RELEASE_DIRECTORY}/{candidate.parent.name}/" if kind == "release"
-                          else "the course's solutions/ (visible tests)")
-        if best is not None:
-            break
+            tests = _test_ids(reference)
+            overlap = len(ids & tests)
+            if not tests or overlap * 2 < len(tests):
+                continue  # not this assignment: most of its tests are missing here
+            score = (overlap, candidate.stem == path.stem, kind == "release")
+            if best_score is None or score > best_score:
+                best, best_score = (reference, kind, candidate), score
     if best is None:
         return None, "no release of this assignment found"
-    reference, kind = best
+    reference, kind, candidate = best
+    origin = (f"{RELEASE_DIRECTORY}/{candidate.parent.name}/" if kind == "release"
+              else "the course's solutions/ (visible tests)")
     if kind == "solutions":
         from .release import released_notebook
 

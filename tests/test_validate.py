@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipeline_fixtures import MINI, make_mini_course, put, run_cli, with_answer
+from pipeline_fixtures import MINI, REPO, make_mini_course, put, run_cli, with_answer
 
 from autodiff_course.notebooks import fill_answers, grade_id, read
 
@@ -139,6 +139,16 @@ def test_without_a_release_edited_test_cells_are_caught_by_their_checksums(noteb
     assert result.returncode == 1
     assert "FAIL    double-tests (2 points): this test cell was edited" in result.stdout
     assert "PASS    slope-tests (3 points)" in result.stdout
+
+
+def test_a_release_in_the_course_is_judged_by_its_own_assignment():
+    """assignments/03 itself: its reference is solutions/03, not another topic sharing a cell
+    name (04 also has a 'functions-tests')."""
+    path = REPO / "assignments" / "03-forward-mode" / "03-forward-mode.ipynb"
+    result = validate(path)
+    assert result.returncode == 1
+    assert "TODO    dual-arithmetic-tests (2 points)" in result.stdout
+    assert "value-tests" not in result.stdout
 
 
 def test_a_renamed_copy_finds_its_own_assignment(notebooks, tmp_path):
