@@ -44,7 +44,7 @@ from .notebooks import normalise_submission, points, read, write
 from .release import released_notebook
 from .report import CRASHED, MISSING, UNREADABLE, Row, note_page, status_counts, table, write_csv
 from .sandbox import limits_mode, remove_stale_cgroups, require_bwrap
-from .submission import UnreadableNotebook, find_notebook, read_submission
+from .submission import UnreadableNotebook, entries, find_notebook, parse, read_file
 from .worker import GradingOptions, NotebookResult, Task, grade_task
 
 UNSAFE_NAME_CHARACTERS = set("*?[]")
@@ -68,19 +68,11 @@ class Outcome:
     mode: str = ""
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
-    try:
-        with os.scandir(folder) as listing:
-            return sorted(listing, key=lambda e: e.name)
-    except OSError:
-        return []
-
-
 def _student_folders(submissions: Path) -> list[os.DirEntry]:
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} does not exist (expected "
                           "SUBMISSIONS/<student>/<id>/<id>.ipynb)")
-    found = [e for e in _entries(submissions) if not e.name.startswith((".", "__"))
+    found = [e for e in entries(submissions) if not e.name.startswith((".", "__"))
              and (e.is_dir(follow_symlinks=False) or e.is_symlink())]
     if not found:
         raise CourseError(f"no student folders in {submissions} (expected "
@@ -96,7 +88,7 @@ def _scope(root: Path, students: list[os.DirEntry], wanted: list[str] | None, lo
             raise CourseError(f"unknown assignment {', '.join(unknown)}: "
                               f"solutions/ has {', '.join(known) or 'none'}")
         return list(wanted)
-    present = {e.name for s in students if not s.is_symlink() for e in _entries(Path(s.path))
+    present = {e.name for s in students if not s.is_symlink() for e in entries(Path(s.path))
                if e.is_dir(follow_symlinks=False)}
     found = sorted(present & set(known))
     strays = sorted(present - set(known) - {".ipynb_checkpoints"})
@@ -189,14 +181,14 @@ class _Reader:
             if others:
                 notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200))
             if path is None:
-                listing = [e.name for e in _entries(folder) if not e.name.startswith(".")]
+                listing = [e.name for e in entries(folder) if not e.name.startswith(".")]
                 found = clean.line(", ".join(listing[:5]), 200) or "nothing"
                 rows.append(row(MISSING, f"no {notebook}.ipynb in the submission (found: "
                                 f"{found})"))
                 continue
             try:
-                nb, read_notes = read_submission(path)
-                raw = _read_bytes(path)
+                raw = read_file(path)
+                nb, read_notes = parse(raw, path.name)
             except UnreadableNotebook as err:
                 rows.append(row(UNREADABLE, "; ".join([*notes, clean.line(str(err), 300)])))
                 continue
@@ -216,12 +208,6 @@ class _Reader:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(raw)
-
-
-def _read_bytes(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:

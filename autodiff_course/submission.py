@@ -137,8 +137,12 @@ def rebuild(data: Any) -> tuple[NotebookNode, list[str]]:
     return nb, sorted(set(notes), key=notes.index)
 
 
-def read_submission(path: Path) -> tuple[NotebookNode, list[str]]:
-    """The clean notebook in ``path`` and notes, or :class:`UnreadableNotebook`."""
+def read_file(path: Path) -> bytes:
+    """The bytes of a submitted notebook file, or :class:`UnreadableNotebook`.
+
+    Opened without following a symbolic link; it must be a regular file under
+    :data:`MAX_NOTEBOOK_BYTES` (a FIFO, a device or a folder is refused without blocking).
+    """
     path = Path(path)
     name = path.name
     try:
@@ -169,6 +173,12 @@ def read_submission(path: Path) -> tuple[NotebookNode, list[str]]:
             os.close(fd)
     if len(raw) > MAX_NOTEBOOK_BYTES:
         raise UnreadableNotebook(f"{name} is over the {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit")
+    return raw
+
+
+def parse(raw: bytes, name: str) -> tuple[NotebookNode, list[str]]:
+    """The clean notebook in ``raw`` (the bytes of file ``name``) and notes, or
+    :class:`UnreadableNotebook`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -190,7 +200,13 @@ def read_submission(path: Path) -> tuple[NotebookNode, list[str]]:
         raise UnreadableNotebook(f"{name} is nested too deeply to be a notebook") from None
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
+def read_submission(path: Path) -> tuple[NotebookNode, list[str]]:
+    """The clean notebook in ``path`` and notes, or :class:`UnreadableNotebook`."""
+    return parse(read_file(path), Path(path).name)
+
+
+def entries(folder: Path) -> list[os.DirEntry]:
+    """What ``folder`` holds, sorted by name (nothing when it cannot be listed)."""
     try:
         with os.scandir(folder) as listing:
             return sorted(listing, key=lambda e: e.name)
@@ -205,15 +221,15 @@ def find_notebook(folder: Path, name: str) -> tuple[Path | None, list[str], str 
     with it); without it, a single other notebook is graded and the note says so. Nothing is
     followed through a symbolic link.
     """
-    entries = [e for e in _entries(folder) if e.name.endswith(".ipynb")
-               and not e.name.startswith(".")]
+    notebooks = [e for e in entries(folder) if e.name.endswith(".ipynb")
+                 and not e.name.startswith(".")]
     expected = f"{name}.ipynb"
-    chosen = next((e for e in entries if e.name == expected), None)
+    chosen = next((e for e in notebooks if e.name == expected), None)
     note = None
     if chosen is None:
-        files = [e for e in entries if e.is_file(follow_symlinks=False)]
+        files = [e for e in notebooks if e.is_file(follow_symlinks=False)]
         if len(files) == 1:
             chosen = files[0]
             note = f"graded {chosen.name} (expected {expected})"
-    others = [e.name for e in entries if chosen is None or e.name != chosen.name]
+    others = [e.name for e in notebooks if chosen is None or e.name != chosen.name]
     return (Path(chosen.path) if chosen else None), others, note
