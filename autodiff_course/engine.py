@@ -160,6 +160,16 @@ def _student_error_text(err: StudentError, hidden: bool) -> str:
     return f"your code raised {err.message}"
 
 
+def _test_traceback(err: BaseException, source: str) -> str:
+    """Where in the test cell the grader's check failed: its own lines only, no file paths."""
+    text = source.split("\n")
+    lines = [f"  line {frame.lineno}: {text[frame.lineno - 1].strip()}"
+             for frame in traceback.extract_tb(err.__traceback__)
+             if frame.filename.startswith("<test cell") and 0 < (frame.lineno or 0) <= len(text)]
+    message = "".join(traceback.format_exception_only(err)).strip()
+    return "\n".join(["the test cell raised, at", *lines[-5:], message])[-4000:]
+
+
 def _run_test(session: KernelSession, cell, source: str, timeout: float,
               unanswered: bool) -> TestVerdict:
     gid = grade_id(cell)
@@ -200,7 +210,7 @@ def _run_test(session: KernelSession, cell, source: str, timeout: float,
     except Exception as err:  # noqa: BLE001 - the check could not use what the code returned
         verdict.failure = ("the check could not use the values your code returned "
                            f"({type(err).__name__})")
-        verdict.detail = "".join(traceback.format_exception(err))[-4000:]
+        verdict.detail = _test_traceback(err, source)
     finally:
         checking.current_session.reset(session_token)
         checking.current_reporter.reset(reporter_token)

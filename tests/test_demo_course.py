@@ -67,3 +67,17 @@ def test_samples_for_real_topics(tmp_path, topic):
     with pytest.raises(json.JSONDecodeError):
         json.loads((tmp_path / "broken" / topic / f"{topic}.ipynb").read_text())
     assert not list((tmp_path / "missing" / topic).glob("*.ipynb"))
+
+
+def test_without_bwrap_the_demo_says_so_and_still_grades(tmp_path):
+    import sys
+    from pathlib import Path
+
+    root = make_mini_course(tmp_path / "course")
+    result = run_cli("demo", "--course-root", root, "--workspace", tmp_path / "kept", "--jobs",
+                     "1", extra_env={"PATH": str(Path(sys.executable).parent)})
+    assert result.returncode == 0, result.stderr
+    assert "bubblewrap (bwrap) is not installed, so the demo runs its own sample students " \
+           "WITHOUT a sandbox" in result.stdout
+    rows = {r.student: r for r in read_csv(tmp_path / "kept" / "workspace" / "grades.csv")}
+    assert rows["complete"].score == 5 and rows["cheating"].score == 0

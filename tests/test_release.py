@@ -58,3 +58,19 @@ def test_every_topic_in_solutions_is_released():
     for topic in assignment_ids(REPO):
         assert (REPO / "assignments" / topic / f"{topic}.ipynb").is_file(), (
             f"assignments/{topic} missing: run `autodiff-course release {topic}`")
+
+
+def test_no_cell_that_runs_in_the_kernel_needs_the_reference_library():
+    """Given and answer cells run in the student's kernel, which has no autograd_ref: every
+    notebook the course hands out works without it (test cells run in the grader)."""
+    import re
+
+    from autodiff_course.notebooks import is_test, read
+
+    uses = re.compile(r"^\s*(import autograd_ref|from autograd_ref)", re.MULTILINE)
+    for topic in assignment_ids(REPO):
+        for folder in ("solutions", "assignments"):
+            nb = read(REPO / folder / topic / f"{topic}.ipynb")
+            offending = [c.source[:60] for c in nb.cells
+                         if c.cell_type == "code" and not is_test(c) and uses.search(c.source)]
+            assert not offending, f"{folder}/{topic}: {offending}"
