@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
@@ -202,7 +203,11 @@ class KernelsAhead:
         self._threads = ThreadPoolExecutor(1, thread_name_prefix="kernel-ahead")
         self._next: Future | None = None
         self._key: tuple | None = None
+        # a pool's worker process leaves through multiprocessing's exit path, which runs its
+        # finalizers but not atexit: register with both, so the last kernel started ahead is
+        # always stopped
         atexit.register(self.close)
+        Finalize(self, self.close, exitpriority=10)
 
     def take(self, options: GradingOptions) -> KernelSession:
         key = (options.sandbox, options.limits)
