@@ -3,7 +3,9 @@
 It runs the same code as ``autograde`` (:func:`autodiff_course.engine.run_notebook`): the
 notebook's own cells in a fresh kernel, sandboxed where ``bwrap`` is installed (a laptop may not
 have it: then the kernel runs as a plain process, and the report says so), and every test cell
-judged *outside* that kernel, from the release's copy of the test, not the student's. Only the
+judged *outside* that kernel, from the release's copy of the test, not the student's. A notebook
+with no release of its assignment around is not judged at all (exit 2): its own test cells would
+have to run outside the sandbox, and a notebook can bring any test it likes. Only the
 visible tests exist in a release, so passing here is necessary, not sufficient: hidden tests on
 other inputs run at grading.
 
@@ -103,18 +105,6 @@ def _reference(path: Path, nb) -> tuple[object | None, str]:
     return reference, origin
 
 
-def _edited_tests(nb) -> set[str]:
-    """Test cells whose source no longer matches the checksum nbgrader wrote at release."""
-    from nbgrader.utils import compute_checksum
-
-    edited = set()
-    for cell in nb.cells:
-        checksum = meta(cell).get("checksum")
-        if is_test(cell) and checksum and checksum != compute_checksum(cell):
-            edited.add(grade_id(cell))
-    return edited
-
-
 def _written_status(nb, gid: str) -> str:
     cell = next((c for c in nb.cells if grade_id(c) == gid), None)
     text = cell.source if cell is not None else ""
@@ -135,21 +125,15 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
         return report
     report.notes += notes
     reference, origin = _reference(path.resolve(), nb)
-    edited: set[str] = set()
     if reference is None:
-        # the notebook is its own reference (a student copy of the course has no other): its
-        # test cells are used only where nbgrader's checksum shows them unchanged
-        try:
-            reference = read(path)
-            edited = _edited_tests(reference)
-            report.notes.append(f"{origin}: checked against this notebook's own test cells")
-        except Exception:  # noqa: BLE001 - too damaged to hold its own tests
-            reference = nb
-            report.notes.append(f"{origin}, and this notebook's metadata is too damaged to "
-                                "check it against its own test cells")
+        # a notebook's own test cells are never run by the grader: they would run here, outside
+        # any sandbox, and a test a notebook brings with it can say anything
+        report.error = (f"{origin} to check {path.name} against (validate judges a notebook "
+                        "with the tests of the course's release, never with its own): open it "
+                        "from the course's assignments/ folder, or fetch the assignment again")
+        return report
     nb = normalise_submission(nb, reference).notebook
-    tests = {grade_id(c): visible_source(c.source) for c in reference.cells
-             if is_test(c) and grade_id(c) not in edited}
+    tests = {grade_id(c): visible_source(c.source) for c in reference.cells if is_test(c)}
     use_sandbox = bwrap_path() is not None if sandbox is None else sandbox
     if not use_sandbox:
         report.notes.append("the kernel ran without a sandbox (bubblewrap is not installed "
@@ -174,11 +158,7 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
                                            f"graded by hand; {_written_status(nb, gid)}"))
             continue
         verdict = run.verdicts.get(gid)
-        if gid in edited:
-            report.parts.append(PartReport(gid, points, "FAIL", "this test cell was edited, so it "
-                                           "cannot be checked here; put the original back (the "
-                                           "grader uses the original)"))
-        elif verdict is None:
+        if verdict is None:
             report.parts.append(PartReport(gid, points, "FAIL", "this test did not run"))
         elif verdict.passed:
             report.parts.append(PartReport(gid, points, "PASS"))

@@ -128,17 +128,24 @@ def test_a_notebook_in_the_release_folder_is_not_its_own_judge(notebooks, tmp_pa
         target.write_text(original)
 
 
-def test_without_a_release_edited_test_cells_are_caught_by_their_checksums(notebooks,
-                                                                          tmp_path):
-    """Far from any course (a student's own copy): the notebook's own test cells are used,
-    and a test cell edited since the release cannot pass."""
+def test_a_notebook_without_its_release_is_not_judged_by_its_own_tests(notebooks, tmp_path):
+    """Far from any course, the only tests at hand are the notebook's own: validate refuses to
+    run them (they would run outside the sandbox), even with nbgrader's checksums made right."""
+    from nbgrader.utils import compute_checksum
+
+    marker = tmp_path / "ran-outside-the-sandbox"
+    nb = read(Path(notebooks["complete"]))
+    for cell in nb.cells:
+        if grade_id(cell) == "double-tests":
+            cell.source = f"open({str(marker)!r}, 'w').write('x')"
+            cell.metadata["nbgrader"]["checksum"] = compute_checksum(cell)
     path = tmp_path / "elsewhere" / f"{MINI}.ipynb"
     path.parent.mkdir()
-    path.write_text(Path(notebooks["edited-test"]).read_text())
+    path.write_text(json.dumps(nb))
     result = validate(path)
-    assert result.returncode == 1
-    assert "FAIL    double-tests (2 points): this test cell was edited" in result.stdout
-    assert "PASS    slope-tests (3 points)" in result.stdout
+    assert result.returncode == 2
+    assert "no release of this assignment found" in result.stderr
+    assert not marker.exists()
 
 
 def test_a_release_in_the_course_is_judged_by_its_own_assignment():
@@ -166,7 +173,7 @@ def test_a_notebook_with_nothing_to_check_is_not_ready(notebooks, tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(data))
     result = validate(path)
-    assert result.returncode == 1 and "nothing was checked" in result.stdout
+    assert result.returncode == 2 and "no release of this assignment found" in result.stderr
 
 
 def test_unreadable_or_missing_file_is_a_usage_error(notebooks, tmp_path):
