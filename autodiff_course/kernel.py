@@ -186,7 +186,7 @@ class KernelSession:
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self.client = BlockingKernelClient(context=self.context)
         self.client.load_connection_info(process.connection)
-        self.client.start_channels()
+        self.client.start_channels(hb=False)
         self.dead: str | None = None
 
     @classmethod
@@ -273,7 +273,7 @@ class KernelSession:
             pass
         self.client = BlockingKernelClient(context=self.context)
         self.client.load_connection_info(self.process.connection)
-        self.client.start_channels()
+        self.client.start_channels(hb=False)
         try:
             self._wait_ready(30)
         except KernelStartError as err:

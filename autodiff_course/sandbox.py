@@ -341,6 +341,13 @@ def _bwrap_args(run_dir: Path, uid: int | None, limits: Limits, site_dirs: list[
         spec.args += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns"]
     else:
         spec.args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    # the private /tmp and home first: a tmpfs mounted later would hide a Python installation
+    # that lives under /tmp (a checkout cloned there, as CI may do)
+    spec.add("--proc", "/proc", dest="/proc")
+    spec.add("--dev", "/dev", dest="/dev")
+    size = str(limits.scratch_mb * 1024 * 1024)
+    spec.add("--perms", "01777", "--size", size, "--tmpfs", "/tmp", dest="/tmp")
+    spec.add("--perms", "0777", "--size", size, "--tmpfs", INSIDE_HOME, dest=INSIDE_HOME)
     _root_entries(spec)
     base = os.path.realpath(sys.base_prefix)
     if not spec.covers(base):
@@ -356,11 +363,6 @@ def _bwrap_args(run_dir: Path, uid: int | None, limits: Limits, site_dirs: list[
     spec.add("--ro-bind", str(KERNEL_SIDE), INSIDE_RUNTIME, dest=INSIDE_RUNTIME)
     spec.add("--ro-bind", str(run_dir / "passwd"), "/etc/passwd", dest="/etc/passwd")
     spec.add("--ro-bind", str(run_dir / "group"), "/etc/group", dest="/etc/group")
-    spec.add("--proc", "/proc", dest="/proc")
-    spec.add("--dev", "/dev", dest="/dev")
-    size = str(limits.scratch_mb * 1024 * 1024)
-    spec.add("--perms", "01777", "--size", size, "--tmpfs", "/tmp", dest="/tmp")
-    spec.add("--perms", "0777", "--size", size, "--tmpfs", INSIDE_HOME, dest=INSIDE_HOME)
     spec.add("--bind", str(run_dir), INSIDE_RUN, dest=INSIDE_RUN)
     spec.args += ["--chdir", INSIDE_HOME]
     for name, value in SANDBOX_ENV.items():
