@@ -8,10 +8,9 @@ student, and a printed summary. The steps:
    warning on every run) and say how the kernels' resources are limited;
 2. make the gradebook hold the assignments exactly as ``solutions/`` defines them, checking
    what is already there (:func:`autodiff_course.gradebook.ensure_assignments`);
-3. read every submission in this process, trusting nothing (:mod:`autodiff_course.submission`):
+3. read every submission in this process, trusting nothing (:mod:`autodiff_course.intake`):
    missing and unreadable notebooks get their row here; the rest are normalised against the
-   release and handed to the workers as data. The submission time is the grader's own: when it
-   first saw this content (a ``timestamp.txt`` a student wrote is never read);
+   release and handed to the workers as data, with the grader's own submission time;
 4. grade in ``--jobs`` worker processes (:mod:`autodiff_course.worker`), a progress bar on long
    batches; a worker that dies is replaced and its student retried once;
 5. write the scores into the gradebook (manual grades untouched), then grades.csv (rows of other
@@ -24,8 +23,6 @@ Exit status: 0 when every student folder got its rows, whatever the scores;
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -39,15 +36,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import clean, environment, feedback, gradebook
-from .layout import CourseError, Workspace, assignment_ids, check_course_root, source_notebooks
-from .notebooks import normalise_submission, points, read, write
-from .release import released_notebook
+from .intake import Intake, name_problem
+from .layout import CourseError, Workspace, assignment_ids, check_course_root
+from .limits import mode as limits_mode
+from .limits import remove_stale_cgroups
+from .notebooks import write
 from .report import CRASHED, MISSING, UNREADABLE, Row, note_page, status_counts, table, write_csv
-from .sandbox import limits_mode, remove_stale_cgroups, require_bwrap
-from .submission import UnreadableNotebook, entries, find_notebook, parse, read_file
+from .sandbox import require_bwrap
+from .submission import entries
 from .worker import GradingOptions, NotebookResult, Task, grade_task
 
-UNSAFE_NAME_CHARACTERS = set("*?[]")
 PROGRESS_THRESHOLD = 4
 NO_SANDBOX_WARNING = (
     "WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs as this user, can read "
@@ -102,114 +100,6 @@ def _scope(root: Path, students: list[os.DirEntry], wanted: list[str] | None, lo
     return found
 
 
-def _name_problem(name: str) -> str | None:
-    if clean.text(name) != name or name != name.strip():
-        return "has control characters or spaces at the ends"
-    if UNSAFE_NAME_CHARACTERS & set(name):
-        return "has one of * ? [ ]"
-    return None
-
-
-class _Collection:
-    """When the grader first saw each submitted file's content (its own clock, kept per run)."""
-
-    def __init__(self, ws: Workspace):
-        self.path = ws.state / "collected.json"
-        try:
-            self.seen = json.loads(self.path.read_text())
-            if not isinstance(self.seen, dict):
-                self.seen = {}
-        except (OSError, ValueError):
-            self.seen = {}
-
-    def time_of(self, key: str, content: bytes) -> datetime:
-        digest = hashlib.sha256(content).hexdigest()
-        entry = self.seen.get(key)
-        if not isinstance(entry, dict) or entry.get("sha256") != digest:
-            entry = {"sha256": digest, "first_seen": datetime.now(UTC).isoformat()}
-            self.seen[key] = entry
-        try:
-            return datetime.fromisoformat(entry["first_seen"])
-        except (TypeError, ValueError):
-            return datetime.now(UTC)
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.seen, indent=1, sort_keys=True))
-        tmp.replace(self.path)
-
-
-class _Reader:
-    """Step 3: a row for what cannot run; a :class:`Task` for what can."""
-
-    def __init__(self, root: Path, ws: Workspace, assignments: list[str]):
-        self.ws = ws
-        self.sources = {a: {p.stem: read(p) for p in source_notebooks(root, a)}
-                        for a in assignments}
-        self.releases = {a: {n: released_notebook(nb) for n, nb in nbs.items()}
-                         for a, nbs in self.sources.items()}
-        self.max_scores = {a: {n: points(nb)[0] for n, nb in nbs.items()}
-                           for a, nbs in self.sources.items()}
-        self.collection = _Collection(ws)
-        self.times: dict[tuple[str, str], datetime] = {}
-
-    def read(self, student: os.DirEntry, assignment: str) -> tuple[list[Row], Task | None]:
-        name = student.name
-        shown = clean.line(name, 100)
-        rows: list[Row] = []
-        task = Task(name, assignment, {})
-        problem = _name_problem(name)
-        folder = Path(student.path) / assignment
-        for notebook, max_score in self.max_scores[assignment].items():
-
-            def row(status: str, message: str, notebook=notebook, max_score=max_score) -> Row:
-                return Row(shown, assignment, notebook, 0.0, max_score, status, message)
-
-            if problem:
-                rows.append(row(UNREADABLE, f"the student folder's name {problem}; rename it"))
-                continue
-            if student.is_symlink() or folder.is_symlink():
-                rows.append(row(UNREADABLE, "the submission folder is a symbolic link; links are "
-                                "not followed"))
-                continue
-            if not folder.is_dir():
-                rows.append(row(MISSING, f"no {assignment}/ folder in the submission"))
-                continue
-            path, others, note = find_notebook(folder, notebook)
-            notes = [note] if note else []
-            if others:
-                notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200))
-            if path is None:
-                listing = [e.name for e in entries(folder) if not e.name.startswith(".")]
-                found = clean.line(", ".join(listing[:5]), 200) or "nothing"
-                rows.append(row(MISSING, f"no {notebook}.ipynb in the submission (found: "
-                                f"{found})"))
-                continue
-            try:
-                raw = read_file(path)
-                nb, read_notes = parse(raw, path.name)
-            except UnreadableNotebook as err:
-                rows.append(row(UNREADABLE, "; ".join([*notes, clean.line(str(err), 300)])))
-                continue
-            normalised = normalise_submission(nb, self.releases[assignment][notebook])
-            self.times[(name, assignment)] = self.collection.time_of(f"{name}/{assignment}/"
-                                                                     f"{notebook}", raw)
-            self._keep_original(name, assignment, notebook, path, raw)
-            task.notebooks[notebook] = normalised.notebook
-            task.notes[notebook] = [*notes, *read_notes, *normalised.notes]
-        return rows, (task if task.notebooks else None)
-
-    def _keep_original(self, student: str, assignment: str, notebook: str, path: Path,
-                       raw: bytes) -> None:
-        """The file as handed in, in the workspace's submitted/ (unless graded in place)."""
-        target = self.ws.submitted / student / assignment / f"{notebook}.ipynb"
-        if Path(path).resolve() == target.resolve():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(raw)
-
-
 def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                initializer=environment.prepare)
@@ -262,7 +152,7 @@ def _grade(tasks: list[Task], root: Path, options: GradingOptions, jobs: int,
     return results
 
 
-def _write_results(ws: Workspace, results: list[NotebookResult], reader: _Reader,
+def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                    max_scores: dict, log) -> list[Row]:
     rows = []
     for result in results:
@@ -320,7 +210,7 @@ def _write_unrun(ws: Workspace, rows: list[Row], students: dict[str, str]) -> No
     stale = []
     for row in rows:
         student = students.get(row.student, row.student)
-        if _name_problem(student):
+        if name_problem(student):
             continue  # such a name never reaches a path
         shutil.rmtree(ws.autograded / student / row.assignment, ignore_errors=True)
         stale.append((row.assignment, student))
@@ -377,7 +267,7 @@ def autograde(
     if before_grading is not None:
         before_grading(ws)
 
-    reader = _Reader(root, ws, scope)
+    reader = Intake(root, ws, scope)
     rows: list[Row] = []
     tasks: list[Task] = []
     names: dict[str, str] = {}

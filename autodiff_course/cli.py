@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .layout import CourseError, check_course_root, default_workspace, find_course_root
-from .sandbox import Limits
+from .limits import Limits
 from .worker import GradingOptions
 
 DEFAULT_TIMEOUT = int(GradingOptions().timeout)

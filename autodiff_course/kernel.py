@@ -20,29 +20,23 @@ kernel that floods its output only fills its own budget.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import queue
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from .kernel_side.runtime import MIME
-from .sandbox import INSIDE_RUN, KernelProcess, Limits, start_kernel_process
+from .limits import Limits
+from .outputs import Outputs, capped
+from .sandbox import INSIDE_RUN, KernelProcess, start_kernel_process
 
 NO_ANSWER = "NoAnswer"  # the "exception type" when the kernel did not answer a check at all
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-MAX_OUTPUT_CHARS = 100_000
-MAX_OUTPUTS = 200
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
 INTERRUPT_GRACE = 5.0
 READY_TIMEOUT = 60.0
-KEPT_MIMETYPES = ("text/plain", "image/png", "image/jpeg")
-TRUNCATION_NOTE = "\n[autodiff-course: output cut after {limit:,} characters]\n"
 
 
 class KernelGone(Exception):
@@ -68,109 +62,6 @@ class CellRun:
     seconds: float = 0.0
     truncated: bool = False
     results: dict[str, dict] = field(default_factory=dict)
-
-
-class _Outputs:
-    """Outputs of one execution, capped while they arrive."""
-
-    def __init__(self, collect: bool):
-        self.collect = collect
-        self.items: list[dict] = []
-        self.chars = 0
-        self.truncated = False
-
-    def _room(self, size: int) -> bool:
-        if self.truncated:
-            return False
-        if self.chars + size > MAX_OUTPUT_CHARS or len(self.items) >= MAX_OUTPUTS:
-            self.truncated = True
-            self.items.append({"output_type": "stream", "name": "stdout",
-                               "text": TRUNCATION_NOTE.format(limit=MAX_OUTPUT_CHARS)})
-            return False
-        self.chars += size
-        return True
-
-    def stream(self, name: Any, text: Any) -> None:
-        if not self.collect or type(text) is not str:
-            return
-        name = "stderr" if name == "stderr" else "stdout"
-        if self.items and self.items[-1].get("output_type") == "stream" \
-                and self.items[-1]["name"] == name and not self.truncated:
-            if self._room_for_append(text):
-                self.items[-1]["text"] += text
-            return
-        room = MAX_OUTPUT_CHARS - self.chars
-        if len(text) > room and not self.truncated and room > 0:
-            self.chars = MAX_OUTPUT_CHARS
-            self.items.append({"output_type": "stream", "name": name, "text": text[:room]})
-            self._room(1)
-            return
-        if self._room(len(text)):
-            self.items.append({"output_type": "stream", "name": name, "text": text})
-
-    def _room_for_append(self, text: str) -> bool:
-        if self.chars + len(text) > MAX_OUTPUT_CHARS:
-            cut = max(0, MAX_OUTPUT_CHARS - self.chars)
-            self.items[-1]["text"] += text[:cut]
-            self.chars = MAX_OUTPUT_CHARS
-            self._room(1)
-            return False
-        self.chars += len(text)
-        return True
-
-    def display(self, kind: str, content: dict) -> None:
-        data = content.get("data")
-        if not self.collect or not isinstance(data, dict):
-            return
-        kept = {}
-        for mime in KEPT_MIMETYPES:
-            value = data.get(mime)
-            if type(value) is not str:
-                continue
-            if mime.startswith("image/"):
-                if len(value) > MAX_IMAGE_BYTES * 4 // 3 + 4 or not _is_base64(value):
-                    continue
-            kept[mime] = value
-        if not kept:
-            return
-        size = sum(len(v) if not k.startswith("image/") else 1000 for k, v in kept.items())
-        if not self._room(size):
-            return
-        output = {"output_type": kind, "data": kept, "metadata": {}}
-        if kind == "execute_result":
-            count = content.get("execution_count")
-            output["execution_count"] = count if type(count) is int else None
-        self.items.append(output)
-
-    def error(self, content: dict) -> dict:
-        error = {
-            "output_type": "error",
-            "ename": _text(content.get("ename"), 200) or "Error",
-            "evalue": _text(content.get("evalue"), 5000),
-            "traceback": [_text(line, 5000) for line in (content.get("traceback") or [])[:50]
-                          if type(line) is str],
-        }
-        if self.collect:
-            self.items.append(error)
-        return error
-
-    def clear(self) -> None:
-        if self.collect:
-            self.items = []
-
-
-def _is_base64(text: str) -> bool:
-    try:
-        base64.b64decode(text.replace("\n", ""), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def _text(value: Any, limit: int) -> str:
-    if type(value) is not str:
-        return ""
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 class KernelSession:
@@ -300,7 +191,7 @@ class KernelSession:
         started = time.monotonic()
         msg_id = self.client.execute(code, silent=silent, store_history=not silent,
                                      allow_stdin=False, stop_on_error=False)
-        outputs = _Outputs(collect)
+        outputs = Outputs(collect)
         results: dict[str, dict] = {}
         reply: dict | None = None
         idle = False
@@ -363,8 +254,9 @@ class KernelSession:
         elif reply.get("status") != "ok" or error is not None:
             status = "error"
             if error is None:
-                error = {"output_type": "error", "ename": _text(reply.get("ename"), 200) or "Error",
-                         "evalue": _text(reply.get("evalue"), 5000), "traceback": []}
+                error = {"output_type": "error",
+                         "ename": capped(reply.get("ename"), 200) or "Error",
+                         "evalue": capped(reply.get("evalue"), 5000), "traceback": []}
         return CellRun(status, outputs.items, error, time.monotonic() - started,
                        outputs.truncated, results)
 
@@ -399,12 +291,13 @@ class KernelSession:
         if result is None:
             detail = f" ({run.error['ename']}: {run.error['evalue']})" if run.error else ""
             return {"error": "the kernel gave no answer to the check (does a cell change how "
-                             "code runs?)" + _text(detail, 300), "types": [NO_ANSWER]}
+                             "code runs?)" + capped(detail, 300), "types": [NO_ANSWER]}
         if type(result.get("value")) is str:
             return {"value": result["value"]}
         types = result.get("types")
-        types = [_text(t, 100) for t in types[:20] if type(t) is str] if type(types) is list else []
-        return {"error": _text(result.get("error"), 2000) or "the check failed in the kernel",
+        types = ([capped(t, 100) for t in types[:20] if type(t) is str]
+                 if type(types) is list else [])
+        return {"error": capped(result.get("error"), 2000) or "the check failed in the kernel",
                 "types": types}
 
     def close(self) -> None:

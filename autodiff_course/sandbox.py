@@ -15,9 +15,9 @@ and how to reach it (a ZeroMQ connection over unix sockets in a private run fold
   ``/tmp`` (size-capped tmpfs, gone with the kernel) and the run folder ``/run/adc`` that holds
   the kernel's sockets (made read-only once the kernel is up, when the grader is root);
 - an environment of a dozen fixed variables, none of the grader's;
-- whole-tree limits: a cgroup (v1) for memory, processes and CPU time where the grader may
-  create one, otherwise per-process limits plus a limit on processes; :attr:`KernelProcess.mode`
-  says which, and the batch log prints it.
+- whole-tree limits (:mod:`autodiff_course.limits`): a cgroup for memory, processes and CPU
+  time where the grader may create one, otherwise per-process limits plus a limit on processes;
+  :attr:`KernelProcess.mode` says which, and the batch log prints it.
 
 :meth:`KernelProcess.kill` ends every process of the tree (the PID namespace dies with its first
 process; the cgroup is emptied too) and removes the run folder. ``sandbox=False`` starts the
@@ -36,19 +36,17 @@ import site
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
 from .layout import CourseError
+from .limits import Cgroup, Limits, cgroup_v1_available, mode, user_process_count
 
 KERNEL_SIDE = Path(__file__).resolve().parent / "kernel_side"
 INSIDE_RUNTIME = "/opt/autodiff-course/adc_kernel"
 INSIDE_RUN = "/run/adc"
 INSIDE_HOME = "/home/student"
-CGROUP_V1 = Path("/sys/fs/cgroup")
-CGROUP_PARENT = "autodiff-course"
 HIDDEN_PACKAGES = ("autograd_ref", "autodiff_course")
 BLOCKED_IMPORTS = {
     "autograd_ref": "it is the course's reference library, which the grader compares with",
@@ -79,18 +77,6 @@ INSTALL_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Resources of one kernel's whole process tree (the defaults match the grader's)."""
-
-    memory_mb: int = 3000
-    cpu_seconds: int = 600
-    processes: int = 256
-    file_mb: int = 256
-    open_files: int = 1024
-    scratch_mb: int = 256
-
-
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
@@ -100,108 +86,6 @@ def require_bwrap() -> str:
     if path is None:
         raise CourseError(INSTALL_HINT)
     return path
-
-
-# --- whole-tree limits -----------------------------------------------------------------------
-
-def _cgroup_v1_available() -> bool:
-    if os.geteuid() != 0:
-        return False
-    return all(os.access(CGROUP_V1 / c, os.W_OK) and (CGROUP_V1 / c / "cgroup.procs").exists()
-               for c in ("memory", "pids", "cpuacct"))
-
-
-def limits_mode(sandbox: bool) -> str:
-    """How the whole tree is limited where kernels start now (printed in the batch log)."""
-    if not sandbox:
-        return "no sandbox: per-process limits only (memory, CPU time, file size, processes)"
-    if _cgroup_v1_available():
-        return ("sandbox (bwrap) with a cgroup per kernel: memory, processes and CPU time of the "
-                "whole tree, and an unprivileged uid of its own")
-    if os.geteuid() == 0:
-        return ("sandbox (bwrap) without a writable cgroup: an unprivileged uid of its own with "
-                "a process limit, plus per-process memory, CPU and file limits")
-    return ("sandbox (bwrap) in a user namespace without a writable cgroup: per-process memory, "
-            "CPU and file limits and a process limit on this user's processes")
-
-
-@dataclass
-class _Cgroup:
-    paths: list[Path]
-
-    @classmethod
-    def create(cls, name: str, limits: Limits) -> _Cgroup:
-        paths = []
-        try:
-            for controller in ("memory", "pids", "cpuacct"):
-                path = CGROUP_V1 / controller / CGROUP_PARENT / name
-                path.mkdir(parents=True)
-                paths.append(path)
-            memory, pids = paths[0], paths[1]
-            limit = str(limits.memory_mb * 1024 * 1024)
-            (memory / "memory.limit_in_bytes").write_text(limit)
-            if (memory / "memory.memsw.limit_in_bytes").exists():
-                (memory / "memory.memsw.limit_in_bytes").write_text(limit)
-            (pids / "pids.max").write_text(str(limits.processes))
-        except OSError:
-            cls(paths).remove()
-            raise
-        return cls(paths)
-
-    def cpu_seconds(self) -> float:
-        try:
-            return int((self.paths[2] / "cpuacct.usage").read_text()) / 1e9
-        except (OSError, ValueError, IndexError):
-            return 0.0
-
-    def pids(self) -> list[int]:
-        found = set()
-        for path in self.paths:
-            try:
-                found |= {int(p) for p in (path / "cgroup.procs").read_text().split()}
-            except (OSError, ValueError):
-                pass
-        return sorted(found)
-
-    def kill_all(self) -> None:
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
-
-    def remove(self) -> None:
-        for path in reversed(self.paths):
-            for _ in range(50):
-                try:
-                    path.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
-
-
-def remove_stale_cgroups() -> None:
-    """Empty cgroups left by grader processes that died before cleaning up (best effort)."""
-    if not _cgroup_v1_available():
-        return
-    for controller in ("memory", "pids", "cpuacct"):
-        parent = CGROUP_V1 / controller / CGROUP_PARENT
-        for group in parent.glob("k*-*") if parent.is_dir() else []:
-            owner = group.name[1:].split("-", 1)[0]
-            if owner.isdigit() and Path(f"/proc/{owner}").exists():
-                continue
-            try:
-                if not (group / "cgroup.procs").read_text().strip():
-                    group.rmdir()
-            except OSError:
-                pass
 
 
 # --- the kernel process ----------------------------------------------------------------------
@@ -216,7 +100,7 @@ class KernelProcess:
     sandboxed: bool
     mode: str
     uid: int | None = None
-    cgroup: _Cgroup | None = None
+    cgroup: Cgroup | None = None
     _killed: bool = field(default=False, repr=False)
 
     def alive(self) -> bool:
@@ -380,20 +264,6 @@ def _connection(ip: str, key: str) -> dict:
             "kernel_name": ""}
 
 
-def _user_process_count() -> int:
-    uid = str(os.getuid())
-    count = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
-                          if ":" in line)
-        except OSError:
-            continue
-        if fields.get("Uid", "").split()[:1] == [uid]:
-            count += int(fields.get("Threads", "1").strip() or 1)
-    return count
-
-
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
     path.write_text(text)
     os.chmod(path, mode)
@@ -410,7 +280,7 @@ def start_kernel_process(*, sandbox: bool, limits: Limits | None = None) -> Kern
     try:
         site_dirs = _site_dirs()
         processes = limits.processes if uid is not None else \
-            _user_process_count() + limits.processes
+            user_process_count() + limits.processes
         inside = sandbox
         config = {
             "site_dirs": site_dirs,
@@ -440,7 +310,7 @@ def start_kernel_process(*, sandbox: bool, limits: Limits | None = None) -> Kern
                     cwd=run_dir / "home", stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                     start_new_session=True,
                 )
-            return KernelProcess(popen, run_dir, outside, False, limits_mode(False))
+            return KernelProcess(popen, run_dir, outside, False, mode(False))
 
         bwrap = require_bwrap()
         name = "student"
@@ -457,8 +327,8 @@ def start_kernel_process(*, sandbox: bool, limits: Limits | None = None) -> Kern
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(b"".join(a.encode() + b"\0" for a in options))
         command = [bwrap, "--args", str(read_end), "--", *inner]
-        if _cgroup_v1_available():
-            cgroup = _Cgroup.create(f"k{os.getpid()}-{secrets.token_hex(4)}", limits)
+        if cgroup_v1_available():
+            cgroup = Cgroup.create(f"k{os.getpid()}-{secrets.token_hex(4)}", limits)
             # the shell joins the cgroup before exec'ing bwrap, so every process of the tree
             # starts inside it (adding bwrap's pid afterwards would race with its first fork)
             join = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 97; ' \
@@ -475,7 +345,7 @@ def start_kernel_process(*, sandbox: bool, limits: Limits | None = None) -> Kern
         finally:
             os.close(read_end)
             log.close()
-        return KernelProcess(popen, run_dir, outside, True, limits_mode(True), uid, cgroup)
+        return KernelProcess(popen, run_dir, outside, True, mode(True), uid, cgroup)
     except BaseException:
         if cgroup:
             cgroup.remove()

@@ -29,8 +29,8 @@ from . import clean
 from .engine import CRASHED, GRADED, TIMED_OUT, NotebookRun, run_notebook, visible_source
 from .feedback import Cell, Part
 from .kernel import KernelSession, KernelStartError
+from .limits import Limits
 from .notebooks import grade_id, is_answer, is_test, is_written, meta, read
-from .sandbox import Limits
 
 
 @dataclass(frozen=True)

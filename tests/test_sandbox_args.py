@@ -6,7 +6,8 @@ run anywhere (no bwrap needed).
 
 from __future__ import annotations
 
-from autodiff_course.sandbox import INSIDE_HOME, INSIDE_RUN, Limits, _bwrap_args
+from autodiff_course.limits import Limits
+from autodiff_course.sandbox import INSIDE_HOME, INSIDE_RUN, _bwrap_args
 
 
 def options(tmp_path, site_dirs, uid=12345):

@@ -20,10 +20,10 @@ import pytest
 from pipeline_fixtures import REPO
 
 from autodiff_course.kernel import KernelGone, KernelSession
-from autodiff_course.sandbox import Limits, limits_mode
+from autodiff_course.limits import Limits, mode
 
 SECRET = "adc-secret-8f3b1e"
-CGROUP = "cgroup" in limits_mode(True)
+CGROUP = "cgroup" in mode(True)
 
 
 def printed(run) -> str:

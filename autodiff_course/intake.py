@@ -1,0 +1,136 @@
+"""Reading a folder of submissions: a row for what cannot be graded, a task for what can.
+
+Runs in the grader's main process and executes nothing. For each student folder and assignment,
+:class:`Intake` finds the notebook (never through a symbolic link), reads it with
+:mod:`autodiff_course.submission` (rebuilt clean, or refused with a reason), normalises it
+against the release nbgrader would make of ``solutions/``, keeps the file as handed in under the
+workspace's ``submitted/``, and records when the grader first saw that content
+(:class:`CollectionTimes`): the submission time is the grader's own clock, never a student's
+``timestamp.txt``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import clean
+from .layout import Workspace, source_notebooks
+from .notebooks import normalise_submission, points, read
+from .release import released_notebook
+from .report import MISSING, UNREADABLE, Row
+from .submission import UnreadableNotebook, entries, find_notebook, parse, read_file
+from .worker import Task
+
+UNSAFE_NAME_CHARACTERS = set("*?[]")
+
+
+def name_problem(name: str) -> str | None:
+    if clean.text(name) != name or name != name.strip():
+        return "has control characters or spaces at the ends"
+    if UNSAFE_NAME_CHARACTERS & set(name):
+        return "has one of * ? [ ]"
+    return None
+
+
+class CollectionTimes:
+    """When the grader first saw each submitted file's content (its own clock, kept per run)."""
+
+    def __init__(self, ws: Workspace):
+        self.path = ws.state / "collected.json"
+        try:
+            self.seen = json.loads(self.path.read_text())
+            if not isinstance(self.seen, dict):
+                self.seen = {}
+        except (OSError, ValueError):
+            self.seen = {}
+
+    def time_of(self, key: str, content: bytes) -> datetime:
+        digest = hashlib.sha256(content).hexdigest()
+        entry = self.seen.get(key)
+        if not isinstance(entry, dict) or entry.get("sha256") != digest:
+            entry = {"sha256": digest, "first_seen": datetime.now(UTC).isoformat()}
+            self.seen[key] = entry
+        try:
+            return datetime.fromisoformat(entry["first_seen"])
+        except (TypeError, ValueError):
+            return datetime.now(UTC)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.seen, indent=1, sort_keys=True))
+        tmp.replace(self.path)
+
+
+class Intake:
+    """A row for what cannot run; a :class:`~autodiff_course.worker.Task` for what can."""
+
+    def __init__(self, root: Path, ws: Workspace, assignments: list[str]):
+        self.ws = ws
+        self.sources = {a: {p.stem: read(p) for p in source_notebooks(root, a)}
+                        for a in assignments}
+        self.releases = {a: {n: released_notebook(nb) for n, nb in nbs.items()}
+                         for a, nbs in self.sources.items()}
+        self.max_scores = {a: {n: points(nb)[0] for n, nb in nbs.items()}
+                           for a, nbs in self.sources.items()}
+        self.collection = CollectionTimes(ws)
+        self.times: dict[tuple[str, str], datetime] = {}
+
+    def read(self, student: os.DirEntry, assignment: str) -> tuple[list[Row], Task | None]:
+        name = student.name
+        shown = clean.line(name, 100)
+        rows: list[Row] = []
+        task = Task(name, assignment, {})
+        problem = name_problem(name)
+        folder = Path(student.path) / assignment
+        for notebook, max_score in self.max_scores[assignment].items():
+
+            def row(status: str, message: str, notebook=notebook, max_score=max_score) -> Row:
+                return Row(shown, assignment, notebook, 0.0, max_score, status, message)
+
+            if problem:
+                rows.append(row(UNREADABLE, f"the student folder's name {problem}; rename it"))
+                continue
+            if student.is_symlink() or folder.is_symlink():
+                rows.append(row(UNREADABLE, "the submission folder is a symbolic link; links are "
+                                "not followed"))
+                continue
+            if not folder.is_dir():
+                rows.append(row(MISSING, f"no {assignment}/ folder in the submission"))
+                continue
+            path, others, note = find_notebook(folder, notebook)
+            notes = [note] if note else []
+            if others:
+                notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200))
+            if path is None:
+                listing = [e.name for e in entries(folder) if not e.name.startswith(".")]
+                found = clean.line(", ".join(listing[:5]), 200) or "nothing"
+                rows.append(row(MISSING, f"no {notebook}.ipynb in the submission (found: "
+                                f"{found})"))
+                continue
+            try:
+                raw = read_file(path)
+                nb, read_notes = parse(raw, path.name)
+            except UnreadableNotebook as err:
+                rows.append(row(UNREADABLE, "; ".join([*notes, clean.line(str(err), 300)])))
+                continue
+            normalised = normalise_submission(nb, self.releases[assignment][notebook])
+            self.times[(name, assignment)] = self.collection.time_of(f"{name}/{assignment}/"
+                                                                     f"{notebook}", raw)
+            self._keep_original(name, assignment, notebook, path, raw)
+            task.notebooks[notebook] = normalised.notebook
+            task.notes[notebook] = [*notes, *read_notes, *normalised.notes]
+        return rows, (task if task.notebooks else None)
+
+    def _keep_original(self, student: str, assignment: str, notebook: str, path: Path,
+                       raw: bytes) -> None:
+        """The file as handed in, in the workspace's submitted/ (unless graded in place)."""
+        target = self.ws.submitted / student / assignment / f"{notebook}.ipynb"
+        if Path(path).resolve() == target.resolve():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(raw)
