@@ -108,6 +108,29 @@ def fill_answers(
     return nb
 
 
+def parts(nb: NotebookNode) -> dict[str, str]:
+    """Which part each graded cell belongs to: ``{graded cell id: part id}``.
+
+    A part is an answer cell and the test cells that follow it up to the next answer cell; its
+    id is the answer cell's. A written answer is a part of its own. A test cell before any answer
+    cell (tests of given code) is a part of its own too. Fairness is judged per part: a mistake
+    in one answer cell may cost points only in its own part.
+    """
+    found: dict[str, str] = {}
+    current: str | None = None
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid is None:
+            continue
+        if is_written(cell):
+            found[gid] = gid
+        elif is_answer(cell):
+            current = gid
+        elif is_test(cell):
+            found[gid] = current or gid
+    return found
+
+
 def answer_count(nb: NotebookNode) -> int:
     return sum(1 for c in nb.cells if is_answer(c))
 
