@@ -82,6 +82,11 @@ def grade(topics: list[str] | None = None, *, jobs: int = 2,
     topics = topics or assignment_ids(REPO)
     mutants = all_mutants(topics)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mutants-"))
+    # The work folder is a course of its own whose solutions/ is this checkout's and which has
+    # no assignments/: validate then judges with the visible tests of a fresh release of the
+    # current solutions, not with the committed release (which may lag while tests are edited).
+    (workdir / "solutions").symlink_to(REPO / "solutions")
+    (workdir / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
     submissions, workspace = workdir / "submissions", workdir / "workspace"
     paths = build(topics, mutants, submissions)
     result = subprocess.run(
