@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit sandbox browser lab bench release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox browser lab bench release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,13 +25,25 @@ demo: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python -m autodiff_course release
 
-test: lint unit sandbox browser
+test: lint unit lectures-check sandbox browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The lectures are committed executed; strict nbval re-runs them and compares every text output
+# with the stored one (cells tagged nbval-ignore-output: timings). After editing a lecture, run
+# `make lectures` to store its fresh outputs.
+NBVAL_STRICT := -o addopts="" -p no:cacheprovider --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/lectures-sanitize.cfg
+lectures-check: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_STRICT) -n 2 --dist loadfile course
+
+lectures: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=300 course/*.ipynb
 
 # Attacks and honest work through the real grader, in bubblewrap (see docs/grading.md). Without
 # bwrap it says so and succeeds, unless REQUIRE_SANDBOX=1 (set by .ci/run).

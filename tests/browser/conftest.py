@@ -19,6 +19,7 @@ another folder.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+# every http(s) URL that is not this machine
+OUTSIDE = re.compile(r"^https?://(?!(127\.0\.0\.1|localhost|\[::1\])[:/])")
 
 
 def pytest_addoption(parser):
@@ -106,7 +109,17 @@ def pytest_runtest_makereport(item, call):
 def page(request, browser, lab, screenshot_dir):
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(60_000)
+    # Offline, as in a classroom without internet: any request to another host is refused, and
+    # recorded, so a page that needs a CDN (MathJax, fonts) fails its test.
+    blocked: list[str] = []
+
+    def refuse(route):
+        blocked.append(route.request.url)
+        route.abort()
+
+    context.route(OUTSIDE, refuse)
     page = context.new_page()
+    page.blocked = blocked
     page.console = ConsoleLog().attach(page)
     try:
         yield page

@@ -176,6 +176,16 @@ def rendered_images(page: Page) -> list[dict]:
     return page.evaluate(IMAGES_STATE, NOTEBOOK)
 
 
+def rendered_math(page: Page) -> int:
+    """How many formulas MathJax has typeset in the notebook (waits up to 20 s for the first)."""
+    selector = f"{NOTEBOOK} mjx-container"
+    try:
+        page.wait_for_selector(selector, state="attached", timeout=20_000)
+    except Exception:  # noqa: BLE001 - none rendered: the count below says 0
+        return 0
+    return page.locator(selector).count()
+
+
 # --------------------------------------------------------------------------------- screenshots
 def screenshot_notebook(page: Page, path: Path) -> list[Path]:
     """The whole notebook as the student sees it, top to bottom, without the file browser.

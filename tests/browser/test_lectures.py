@@ -76,4 +76,8 @@ def test_lecture_runs_in_the_browser(lecture, lab, page, screenshot_dir):
     interactive = report.widget_cells - len(report.display_only)
     assert len({c.cell for c in report.checks}) == interactive, report
 
+    # Mathematics: rendered by the MathJax JupyterLab bundles, with every other host refused.
+    if any(c.cell_type == "markdown" and "$" in c.source for c in source.cells):
+        assert jl.rendered_math(page) > 0, f"{path}: no formula rendered (MathJax offline?)"
+    assert not page.blocked, f"{path}: requests to other hosts: {page.blocked[:3]}"
     page.console.assert_clean()
