@@ -12,8 +12,8 @@ MUTANTS = [
                      "self.primal * o.tangent"),)),
     Mutant("a03-quotient-rule-wrong-sign", T, "dual-answer",
            "writes the quotient rule's numerator as a b' - a' b, so every quotient's tangent flips",
-           replace=(("        quotient = self.primal / o.primal\n"
-                     "        return Dual(quotient, (self.tangent - quotient * o.tangent) / o.primal)",
+           replace=(("        quotient = self.primal / o.primal\n        return Dual(quotient, "
+                     "(self.tangent - quotient * o.tangent) / o.primal)",
                      "        return Dual(self.primal / o.primal,\n"
                      "                    (self.primal * o.tangent - self.tangent * o.primal)"
                      " / o.primal**2)"),)),
@@ -46,7 +46,7 @@ MUTANTS = [
                      "return float(out.tangent)"),)),
     # Part 4, central-difference Jacobian
     Mutant("a03-fd-forward-difference", T, "finite-differences-answer",
-           "uses the forward quotient (f(x + h e_j) - f(x)) / h, which is only first-order accurate",
+           "uses the forward quotient (f(x + h e_j) - f(x)) / h: only first-order accurate",
            replace=(("down = np.asarray(f(x - e), dtype=float)",
                      "down = np.asarray(f(x), dtype=float)"),
                     ("(up - down) / (2.0 * h)", "(up - down) / h"))),
