@@ -29,7 +29,7 @@ EXPECTED = {
     "02-traces": (11, 7, 2),
     "03-forward-mode": (11, 6, 2),
     "04-reverse-mode": (13, 7, 2),
-    "05-vjps-and-tensors": (15, 8, 2),
+    "05-vjps-and-tensors": (18, 8, 2),
     "06-mlp-and-sgd": (12, 6, 2),
     "07-vanishing-gradients": (13, 6, 2),
 }
