@@ -185,8 +185,12 @@ def expect_close(received: Any, expected: Any, what: str = "value", *, rtol: flo
             warnings.simplefilter("ignore")
             diff = np.abs(got - want)
             err = float(np.nanmax(diff)) if got.size and not np.isnan(diff).all() else float("nan")
-        raise CheckFailed(what, expected, received,
-                          f" (max abs error {err:.3g}; rtol={rtol:g}, atol={atol:g})", hint)
+            nan_mismatch = int(np.count_nonzero(np.isnan(got) != np.isnan(want)))
+        detail = f"max abs error {err:.3g}; rtol={rtol:g}, atol={atol:g}"
+        if nan_mismatch:
+            detail = (f"{nan_mismatch} entr{'y is' if nan_mismatch == 1 else 'ies are'} nan on "
+                      f"one side only; elsewhere {detail}")
+        raise CheckFailed(what, expected, received, f" ({detail})", hint)
     _report(f"ok {what}: expected {_fmt(expected)}, received {_fmt(received)}")
 
 

@@ -546,3 +546,8 @@ def test_expect_raises_through_a_session(session):
     expect_raises(LookupError, "params['w']", "missing key")
     with pytest.raises(CheckFailed):
         expect_raises(TypeError, "params['w']", "wrong kind")
+
+
+def test_expect_close_names_a_nan_on_one_side():
+    with pytest.raises(CheckFailed, match=r"1 entry is nan on one side only"):
+        expect_close(np.array([1.0, np.nan]), np.array([1.0, 2.0]), "a gradient backward missed")
