@@ -4,7 +4,8 @@ kernel, on every real topic, through ``autodiff-course autograde`` in the sandbo
 Three students per topic: the instructor's answers typed into the release (complete), the first
 half of them (partial: what ``make demo`` calls partial), and the release as handed out. The
 expected table is what the previous grader (nbgrader running the tests inside the kernel, commit
-40edeba) gave the same notebooks. Along the way: the feedback pages and the autograded notebooks
+40edeba) gave the same notebooks, updated only where an assignment's points changed since (topic 5
+gained its 3-point Hessian-vector-product part with the mutant battery). Along the way: the feedback pages and the autograded notebooks
 hold no line of any hidden test, and grades.csv agrees with the gradebook.
 """
 
