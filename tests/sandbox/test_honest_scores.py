@@ -4,9 +4,10 @@ kernel, on every real topic, through ``autodiff-course autograde`` in the sandbo
 Three students per topic: the instructor's answers typed into the release (complete), the first
 half of them (partial: what ``make demo`` calls partial), and the release as handed out. The
 expected table is what the previous grader (nbgrader running the tests inside the kernel, commit
-40edeba) gave the same notebooks, updated only where an assignment's points changed since (topic 5
-gained its 3-point Hessian-vector-product part with the mutant battery). Along the way: the feedback pages and the autograded notebooks
-hold no line of any hidden test, and grades.csv agrees with the gradebook.
+40edeba) gave the same notebooks, updated only where an assignment's points changed since: with the
+mutant battery, topic 5 gained a 3-point Hessian-vector-product part and topic 4 a stability
+point, its deep-graph point moving to the part that owns it. Along the way: the feedback pages and
+the autograded notebooks hold no line of any hidden test, and grades.csv agrees with the gradebook.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ EXPECTED = {
     "01-finite-differences": (15, 7, 0),
     "02-traces": (11, 7, 2),
     "03-forward-mode": (11, 6, 2),
-    "04-reverse-mode": (13, 7, 2),
+    "04-reverse-mode": (14, 9, 2),
     "05-vjps-and-tensors": (18, 8, 2),
     "06-mlp-and-sgd": (12, 6, 2),
     "07-vanishing-gradients": (13, 6, 2),
