@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit lectures-check lectures sandbox browser lab bench release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,7 +25,7 @@ demo: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python -m autodiff_course release
 
-test: lint unit lectures-check sandbox browser
+test: lint unit lectures-check sandbox scale browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -58,6 +58,24 @@ sandbox: $(STAMP)
 	else \
 		echo "sandbox suite: NOT RUN, bwrap not found: the grader's defences were NOT tested" \
 			"(install it with 'apt-get install bubblewrap'; REQUIRE_SANDBOX=1 makes this an error)"; \
+	fi
+
+# Grading past one machine: a real PostgreSQL gradebook (a throwaway server per test process,
+# started by tests/scale/conftest.py) and real Dask clusters, kernels in bubblewrap. Debian keeps
+# initdb off PATH, in /usr/lib/postgresql/<version>/bin. Without PostgreSQL or bwrap it says so
+# and succeeds, unless REQUIRE_SCALE=1 (set by .ci/run).
+INITDB := $(or $(shell command -v initdb 2>/dev/null),$(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin/initdb))))
+scale: $(STAMP)
+	@if [ -n "$(BWRAP)" ] && [ -n "$(INITDB)" ]; then \
+		$(BIN)/python -m pytest -o addopts="" -ra -p no:cacheprovider -n 2 --dist loadfile \
+			--durations=10 tests/scale; \
+	elif [ "$(REQUIRE_SCALE)" = "1" ]; then \
+		echo "scale suite: PostgreSQL (initdb) or bwrap not found and REQUIRE_SCALE=1:" \
+			"install them with 'apt-get install postgresql bubblewrap'"; exit 1; \
+	else \
+		echo "scale suite: NOT RUN, PostgreSQL (initdb) or bwrap not found: the PostgreSQL" \
+			"gradebook and Dask grading were NOT tested (install them with 'apt-get install" \
+			"postgresql bubblewrap'; REQUIRE_SCALE=1 makes this an error)"; \
 	fi
 
 # End-to-end suite in headless Chromium (Debian's package; see docs/browser-tests.md). Without

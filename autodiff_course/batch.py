@@ -11,11 +11,18 @@ student, and a printed summary. The steps:
 3. read every submission in this process, trusting nothing (:mod:`autodiff_course.intake`):
    missing and unreadable notebooks get their row here; the rest are normalised against the
    release and handed to the workers as data, with the grader's own submission time;
-4. grade in ``--jobs`` worker processes (:mod:`autodiff_course.worker`), a progress bar on long
-   batches; a worker that dies is replaced and its student retried once;
-5. write the scores into the gradebook (manual grades untouched), then grades.csv (rows of other
-   assignments already there are kept), the pages and the table. Everything a student wrote is
-   cleaned before it is shown (:mod:`autodiff_course.clean`, :mod:`autodiff_course.feedback`).
+4. skip what is up to date: a (student, assignment) whose content, tests and grader hash to what
+   the ledger stored with its grade keeps its grade and rows (:mod:`autodiff_course.ledger`);
+   ``regrade`` (all, or the ``students`` given) grades again regardless;
+5. grade the rest on a Dask cluster, one task per (student, assignment)
+   (:mod:`autodiff_course.cluster`: ``--scheduler``'s, or a local one of ``--jobs`` workers), a
+   progress bar on long batches; a worker that dies has its task re-run, and a task that cannot
+   be run becomes that student's crashed rows;
+6. write each task's result as it arrives: the scores into the gradebook (manual grades
+   untouched), the pages and the log, then its ledger entry; at the end (or when interrupted)
+   grades.csv (rows of other students and assignments already there are kept) and the table.
+   Everything a student wrote is cleaned before it is shown (:mod:`autodiff_course.clean`,
+   :mod:`autodiff_course.feedback`).
 
 Exit status: 0 when every student folder got its rows, whatever the scores;
 :class:`~autodiff_course.layout.CourseError` (exit 2 in the CLI) when the tool cannot run.
@@ -23,28 +30,27 @@ Exit status: 0 when every student folder got its rows, whatever the scores;
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import clean, environment, feedback, gradebook
+from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
+from .ledger import Ledger, fingerprint, grader_version, tests_version
 from .limits import mode as limits_mode
 from .limits import remove_stale_cgroups
 from .notebooks import write
-from .report import CRASHED, MISSING, UNREADABLE, Row, note_page, status_counts, table, write_csv
+from .records import GradingOptions, NotebookResult, Status, Task
+from .report import Row, note_page, status_counts, table, write_csv
 from .sandbox import require_bwrap
 from .submission import entries
-from .worker import GradingOptions, NotebookResult, Task, grade_task
 
 PROGRESS_THRESHOLD = 4
 NO_SANDBOX_WARNING = (
@@ -64,6 +70,9 @@ class Outcome:
     seconds_setup: float = 0.0
     jobs: int = 1
     mode: str = ""
+    up_to_date: int = 0  # notebooks whose stored grade still held: not graded again
+    scheduler: str | None = None
+    graded: list[tuple[str, str]] = field(default_factory=list)  # (student, assignment) run
 
 
 def _student_folders(submissions: Path) -> list[os.DirEntry]:
@@ -100,63 +109,69 @@ def _scope(root: Path, students: list[os.DirEntry], wanted: list[str] | None, lo
     return found
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=environment.prepare)
-
-
-def _grade(tasks: list[Task], root: Path, options: GradingOptions, jobs: int,
-           progress: bool) -> list[NotebookResult]:
-    results: list[NotebookResult] = []
-    attempts = {id(t): 0 for t in tasks}
-    pending = list(tasks)
+def _grade(tasks: list[Task], root: Path, options: GradingOptions, cluster: Cluster,
+           progress: bool):
+    """Each task's results as they arrive, with a progress bar on long batches."""
     bar = None
     if progress and len(tasks) >= PROGRESS_THRESHOLD:
         from tqdm import tqdm
 
         bar = tqdm(total=len(tasks), desc="grading", unit="student", file=sys.stderr)
-    pool = _pool(jobs)
     try:
-        while pending:
-            futures: dict[Future, Task] = {pool.submit(grade_task, str(root), t, options): t
-                                           for t in pending}
-            pending, broken = [], False
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    results.extend(future.result())
-                except BrokenProcessPool:
-                    broken = True
-                    attempts[id(task)] += 1
-                    if attempts[id(task)] < 2:
-                        pending.append(task)
-                        continue
-                    results.extend(NotebookResult(
-                        task.student, task.assignment, name, CRASHED,
-                        "the grading worker died twice on this submission; nothing was scored")
-                        for name in task.notebooks)
-                except Exception as err:  # noqa: BLE001 - one student, not the batch
-                    results.extend(NotebookResult(
-                        task.student, task.assignment, name, CRASHED,
-                        f"the grader failed on this submission ({type(err).__name__})")
-                        for name in task.notebooks)
-                if bar:
-                    bar.update(1)
-            if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(jobs)
+        for task, results in cluster.grade(str(root), tasks, options):
+            if bar:
+                bar.update(1)
+            yield task, results
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         if bar:
             bar.close()
-    return results
+
+
+def _students(submissions: Path, wanted: list[str] | None) -> list[os.DirEntry]:
+    found = _student_folders(submissions)
+    if not wanted:
+        return found
+    names = {e.name for e in found}
+    unknown = [s for s in wanted if s not in names]
+    if unknown:
+        raise CourseError(f"no student folder {', '.join(unknown)} in {submissions} "
+                          "(--student takes a folder name under SUBMISSIONS)")
+    return [e for e in found if e.name in wanted]
+
+
+def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
+    """Rows kept from the ledger get today's totals (manual grades entered since count)."""
+    from nbgrader.api import MissingEntry
+
+    ran = [r for r in rows if r.status.ran]
+    if not ran:
+        return
+    with gradebook.opened(ws) as gb:
+        for row in ran:
+            try:
+                sub = gb.find_submission_notebook(row.notebook, row.assignment,
+                                                  names.get(row.student, row.student))
+            except MissingEntry:
+                continue
+            pending = sum(float(g.max_score) for g in sub.grades if g.needs_manual_grade)
+            if pending != row.pending_manual:
+                note = _pending_note(row.pending_manual)
+                if note and row.message.endswith(note):
+                    row.message = row.message[:-len(note)]
+                row.message += _pending_note(pending)
+            row.score, row.max_score, row.pending_manual = (float(sub.score),
+                                                            float(sub.max_score), pending)
+
+
+def _pending_note(points: float) -> str:
+    return f"; {points:g} points await manual grading (written answers)" if points else ""
 
 
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
-                   max_scores: dict, log) -> list[Row]:
+                   log) -> list[Row]:
     rows = []
     for result in results:
-        max_score = max_scores[result.assignment][result.notebook]
+        max_score = reader.max_scores[result.assignment][result.notebook]
         row = Row(clean.line(result.student, 100), result.assignment, result.notebook, 0.0,
                   max_score, result.status, clean.line(result.message, 2000),
                   seconds=result.seconds)
@@ -167,18 +182,18 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                                           result.scores, when)
                 row.score, row.max_score, row.pending_manual = (totals.score, totals.max_score,
                                                                 totals.pending)
-                if totals.pending:
-                    row.message += (f"; {totals.pending:g} points await manual grading "
-                                    "(written answers)")
+                row.message += _pending_note(totals.pending)
             else:
                 gradebook.forget(ws, [(result.assignment, result.student)])
         except Exception as err:  # noqa: BLE001 - the row still says what happened
+            result.retry = True  # not up to date: the next run writes it again
             row.message += f"; the score could not be saved in the gradebook ({type(err).__name__})"
             log(f"gradebook write failed for {row.student}/{row.assignment}: "
                 f"{clean.line(err, 300)}")
         try:
             _write_files(ws, result, row)
         except Exception as err:  # noqa: BLE001 - the row and its score stand
+            result.retry = True
             row.message += f"; its feedback could not be written ({type(err).__name__})"
             log(f"writing the pages of {row.student}/{row.assignment} failed: "
                 f"{clean.line(err, 300)}")
@@ -205,13 +220,15 @@ def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     (logs / f"{result.student}--{result.assignment}.log").write_text(clean.text(result.log))
 
 
-def _write_unrun(ws: Workspace, rows: list[Row], students: dict[str, str]) -> None:
+def _write_unrun(ws: Workspace, rows: list[Row], students: dict[str, str],
+                 ledger: Ledger) -> None:
     """Rows that never ran: no stale grades or pages left behind, a short page instead."""
     stale = []
     for row in rows:
         student = students.get(row.student, row.student)
         if name_problem(student):
             continue  # such a name never reaches a path
+        ledger.drop(student, row.assignment)
         shutil.rmtree(ws.autograded / student / row.assignment, ignore_errors=True)
         stale.append((row.assignment, student))
         page = ws.feedback / student / row.assignment / f"{row.notebook}.html"
@@ -229,6 +246,9 @@ def autograde(
     options: GradingOptions | None = None,
     jobs: int = 1,
     db_url: str | None = None,
+    scheduler: str | None = None,
+    regrade: bool = False,
+    students: list[str] | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
     before_grading: Callable[[Workspace], None] | None = None,
@@ -236,7 +256,8 @@ def autograde(
     """Grade every student folder in ``submissions``; see the module docstring.
 
     ``before_grading`` runs once the gradebook is ready and before the submissions are read (the
-    demo writes its sample submissions there).
+    demo writes its sample submissions there). ``students`` limits the batch to those folders;
+    ``regrade`` grades every task in the batch even when its stored grade is up to date.
     """
     options = options or GradingOptions()
     started = time.perf_counter()
@@ -263,49 +284,97 @@ def autograde(
         raise CourseError(f"cannot write the workspace {ws.path}: {err.strerror}") from None
     scope = (_scope(root, [], assignments, log) if assignments
              else _scope(root, _student_folders(submissions), None, log))
-    gradebook.ensure_assignments(ws, root, scope, log)
-    if before_grading is not None:
-        before_grading(ws)
+    if students:
+        _students(submissions, students)  # an unknown name stops the run before anything is done
+    cluster = Cluster(scheduler, max(1, jobs), log)
+    if scheduler:
+        cluster.open()  # an unreachable scheduler stops the run before anything is done
+    try:
+        gradebook.ensure_assignments(ws, root, scope, log)
+        if before_grading is not None:
+            before_grading(ws)
+        folders = _students(submissions, students)  # the demo's are written just above
+        return _run(folders, root, ws, scope, options, cluster, regrade, progress, log,
+                    started, mode)
+    finally:
+        cluster.close()
 
+
+def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str],
+         options: GradingOptions, cluster: Cluster, regrade: bool, progress: bool, log,
+         started: float, mode: str) -> Outcome:
+    """Read, skip what is up to date, grade the rest writing each result as it comes."""
     reader = Intake(root, ws, scope)
+    grader = grader_version()
+    tests = {a: tests_version(root, a) for a in scope}
+    ledger = Ledger(ws)
     rows: list[Row] = []
+    kept: list[Row] = []
     tasks: list[Task] = []
     names: dict[str, str] = {}
-    for student in _student_folders(submissions):
+    for student in folders:
         names[clean.line(student.name, 100)] = student.name
         for assignment in scope:
             try:
                 early, task = reader.read(student, assignment)
             except Exception as err:  # noqa: BLE001 - one unreadable folder, not the batch
                 early, task = [Row(clean.line(student.name, 100), assignment, nb, 0.0, top,
-                                   UNREADABLE, f"the submission could not be read "
+                                   Status.UNREADABLE, f"the submission could not be read "
                                    f"({type(err).__name__})")
                                for nb, top in reader.max_scores[assignment].items()], None
             rows.extend(early)
-            if task is not None:
+            if task is None:
+                continue
+            task.fingerprint = fingerprint(task, tests[assignment], grader, options)
+            stored = None if regrade else ledger.rows(task.student, assignment, task.fingerprint)
+            if stored is not None:
+                kept.extend(stored)
+            else:
                 tasks.append(task)
     reader.collection.save()
-    setup = time.perf_counter() - started
+    _refresh(ws, kept, names)
+    rows.extend(kept)
+    _write_unrun(ws, [r for r in rows if not r.status.ran], names, ledger)
 
-    grading_started = time.perf_counter()
-    results = _grade(tasks, root, options, max(1, jobs), progress)
-    grading = time.perf_counter() - grading_started
+    results: list[NotebookResult] = []
+    graded: list[tuple[str, str]] = []
+    setup = grading = 0.0
+    try:
+        if tasks:
+            cluster.open()
+        setup = time.perf_counter() - started
+        grading_started = time.perf_counter()
+        for task, done in _grade(tasks, root, options, cluster, progress) if tasks else ():
+            new_rows = _write_results(ws, done, reader, log)
+            if any(r.retry for r in done):
+                ledger.drop(task.student, task.assignment)
+            else:
+                ledger.store(task.student, task.assignment, task.fingerprint, new_rows)
+            rows.extend(new_rows)
+            results.extend(done)
+            graded.append((task.student, task.assignment))
+        grading = time.perf_counter() - grading_started
+    finally:
+        # what was graded before an interruption is in grades.csv too
+        write_csv(ws.grades_csv, rows)
+        ledger.close()
     if tasks and all(r.kernel_start_failed for r in results):
         raise CourseError("the grading kernel failed to start for every student; see "
                           f"{ws.state / 'logs'} (is --memory-mb too small?)")
-    rows.extend(_write_results(ws, results, reader, reader.max_scores, log))
-    _write_unrun(ws, [r for r in rows if r.status in (MISSING, UNREADABLE)], names)
-    write_csv(ws.grades_csv, rows)
     return Outcome(rows, time.perf_counter() - started, grading, len(results), ws, setup,
-                   max(1, jobs), mode)
+                   cluster.jobs, mode, up_to_date=len(kept), scheduler=cluster.scheduler,
+                   graded=graded)
 
 
 def summary(outcome: Outcome) -> str:
     rows = outcome.rows
-    lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}"]
+    lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}",
+             f"this run: {outcome.executed} notebooks graded, {outcome.up_to_date} up to date "
+             "(not graded again)"]
+    where = f"on {outcome.scheduler}" if outcome.scheduler else f"with --jobs {outcome.jobs}"
     if outcome.executed:
         lines.append(
-            f"graded {outcome.executed} notebooks with --jobs {outcome.jobs}: "
+            f"graded {outcome.executed} notebooks {where}: "
             f"{outcome.seconds_grading / outcome.executed:.2f} s per notebook "
             f"({outcome.seconds_grading:.1f} s of grading after {outcome.seconds_setup:.1f} s "
             "of set-up)")

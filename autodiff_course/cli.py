@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .layout import CourseError, check_course_root, default_workspace, find_course_root
 from .limits import Limits
-from .worker import GradingOptions
+from .records import GradingOptions
 
 DEFAULT_TIMEOUT = int(GradingOptions().timeout)
 
@@ -50,7 +50,9 @@ def _autograde(args) -> int:
     options = GradingOptions(timeout=args.timeout, sandbox=not args.no_sandbox, limits=limits)
     outcome = batch.autograde(Path(args.submissions), root=root, workspace=workspace,
                               assignments=args.assignment or None, options=options,
-                              jobs=args.jobs, db_url=args.db_url, progress=not args.no_progress)
+                              jobs=args.jobs, db_url=args.db_url, scheduler=args.scheduler,
+                              regrade=args.regrade, students=args.student or None,
+                              progress=not args.no_progress)
     print(batch.summary(outcome))
     if args.no_sandbox:
         print(batch.NO_SANDBOX_WARNING, file=sys.stderr)
@@ -124,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student kernels without bubblewrap: only for code you trust "
                         "(see docs/grading.md)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster, one task per student and assignment "
+                        "(default: a local cluster of --jobs workers; see docs/scaling.md)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again even what is up to date (by default only notebooks whose "
+                        "content, tests or grader changed are graded)")
+    p.add_argument("--student", action="append", metavar="NAME",
+                   help="only this student's folder (repeatable); with --regrade, re-grade "
+                        "just this student")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_autograde)
 

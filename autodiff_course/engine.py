@@ -34,14 +34,15 @@ from .checking import CheckFailed, StudentError, StudentTimeout
 from .kernel import NO_ANSWER, CellRun, KernelGone, KernelSession
 from .kernel_side import codec
 from .kernel_side.runtime import NOT_PLAIN
-from .notebooks import grade_id, is_answer, is_test
+from .notebooks import cell_points, grade_id, is_answer, is_test
+from .records import Status
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 HIDDEN_PLACEHOLDER = "# (hidden tests run in the grader; they are not shown)"
 MAX_PRINTED = 20_000
 
-GRADED, TIMED_OUT, CRASHED = "graded", "timed-out", "crashed"
+GRADED, TIMED_OUT, CRASHED = Status.GRADED, Status.TIMED_OUT, Status.CRASHED
 
 
 def split_hidden(source: str) -> list[tuple[bool, str]]:
@@ -102,7 +103,7 @@ class NotebookRun:
 
     verdicts: dict[str, TestVerdict] = field(default_factory=dict)
     cells: dict[int, CellRun] = field(default_factory=dict)
-    status: str = GRADED
+    status: Status = GRADED
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     # cells that ran after a hidden check had started: their outputs may repeat hidden inputs
@@ -173,7 +174,7 @@ def _test_traceback(err: BaseException, source: str) -> str:
 def _run_test(session: KernelSession, cell, source: str, timeout: float,
               unanswered: bool) -> TestVerdict:
     gid = grade_id(cell)
-    points = float(cell.metadata.get("nbgrader", {}).get("points", 0) or 0)
+    points = cell_points(cell)
     verdict = TestVerdict(gid, points, unanswered=unanswered)
     started = time.monotonic()
     remote = _Remote(session, f"{gid}:{started}", started + timeout, timeout)
@@ -242,7 +243,7 @@ def run_notebook(session: KernelSession, nb, test_sources: dict[str, str], *,
             continue
         gid = grade_id(cell)
         if is_test(cell):
-            points = float(cell.metadata.get("nbgrader", {}).get("points", 0) or 0)
+            points = cell_points(cell)
             if gone is not None:
                 run.verdicts[gid] = TestVerdict(gid, points, failure=f"not run: {gone}",
                                                 detail=gone)

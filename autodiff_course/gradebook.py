@@ -15,22 +15,131 @@ module is the only place the grader touches it:
 - :func:`record` writes the grader's score for every graded cell of a submission (automatic
   scores only: a manual score entered in Formgrader is never changed) and returns the totals;
 - :func:`forget` removes the submissions of students whose notebook could not be run.
+
+Every connection goes through :func:`opened`, which turns what the database says (a wrong
+password, a server that is down, a database that does not exist, a missing driver) into a
+one-line :class:`GradebookError` naming what to do, with the URL's password masked and every
+form of the password removed from the driver's message. The password itself is best kept out of
+the URL: PostgreSQL's driver reads ``PGPASSWORD`` or a ``.pgpass`` file, as every PostgreSQL
+client does.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import re
 import tempfile
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from . import environment
-from .layout import COURSE_ID, CourseError, Workspace, source_notebooks
+from .layout import COURSE_ID, CourseError, Workspace, mask_password, redact, source_notebooks
 from .notebooks import read
 from .release import recorded_notebook
+
+# SQLAlchemy's driver name -> what to pip install for it
+DRIVER_PACKAGES = {
+    "psycopg2": "psycopg2-binary",
+    "psycopg": "'psycopg[binary]'",
+    "pg8000": "pg8000",
+    "asyncpg": "asyncpg",
+    "pymysql": "PyMySQL",
+    "mysqldb": "mysqlclient",
+}
+_HINTS = [
+    (re.compile(r"password authentication failed", re.I),
+     "check the role's password (PGPASSWORD or a ~/.pgpass file)"),
+    (re.compile(r"no password supplied", re.I),
+     "give the password in PGPASSWORD or a ~/.pgpass file (PGPASSFILE), not in --db-url"),
+    (re.compile(r"database \S+ does not exist", re.I),
+     "create it (createdb -O ROLE NAME) or correct the URL"),
+    (re.compile(r"role \S+ does not exist", re.I), "create the role or correct the URL"),
+    (re.compile(r"refused|could not translate host|timeout expired|no route|unreachable", re.I),
+     "is the server running and reachable from this machine?"),
+]
+
+
+class GradebookError(CourseError):
+    """The gradebook could not be used; the one-line message says why (password masked)."""
+
+
+def describe(err: BaseException, url: str) -> str:
+    """One line for ``err`` (the driver's own message where there is one), password removed,
+    with a hint at the usual fix."""
+    original = getattr(err, "orig", None) or err
+    text = " ".join(str(original).split()) or type(original).__name__
+    text = redact(text, url)[:300]
+    hint = next((h for pattern, h in _HINTS if pattern.search(text)), "")
+    if not hint or text.endswith("?"):  # libpq's own question ("Is the server running ...?")
+        return text
+    return f"{text}; {hint}"
+
+
+def check_url(url: str) -> None:
+    """Stop early, in one line, on a URL that cannot work: not a database URL, an unknown
+    database kind, or a driver that is not installed (a bare import traceback otherwise)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    shown = mask_password(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise GradebookError("the gradebook URL (not shown: it may hold a password) is not a "
+                             "database URL: expected postgresql+psycopg2://USER@HOST:PORT/DB "
+                             "or sqlite:///PATH") from None
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise GradebookError(f"the gradebook URL {shown} names an unknown kind of database "
+                             f"'{parsed.drivername}' (for PostgreSQL: "
+                             "postgresql+psycopg2://USER@HOST:PORT/DB)") from None
+    load = getattr(dialect, "import_dbapi", None) or dialect.dbapi
+    try:
+        load()
+    except ImportError:
+        driver = parsed.get_driver_name()
+        default = ("" if "+" in parsed.drivername or parsed.get_backend_name() != "postgresql"
+                   else " (or name an installed driver: postgresql+psycopg2://...)")
+        raise GradebookError(
+            f"the gradebook URL {shown} needs the Python driver '{driver}', which is not "
+            f"installed: pip install {DRIVER_PACKAGES.get(driver, driver)}{default}") from None
+
+
+@contextmanager
+def opened(ws: Workspace) -> Iterator:
+    """nbgrader's ``Gradebook`` on the workspace's database; database failures (opening it or
+    later) become a :class:`GradebookError`, and its connections are closed on the way out.
+
+    nbgrader's own ``MissingEntry`` passes through: callers use it to ask "is it there?".
+    """
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        gb = Gradebook(ws.db_url, COURSE_ID)
+    except ImportError:
+        check_url(ws.db_url)
+        raise
+    except Exception as err:  # noqa: BLE001 - anything the driver says, one line, no password
+        raise GradebookError(f"the gradebook ({ws.shown_db_url}) cannot be opened: "
+                             f"{describe(err, ws.db_url)}") from None
+    try:
+        yield gb
+    except SQLAlchemyError as err:
+        raise GradebookError(f"the gradebook ({ws.shown_db_url}) failed: "
+                             f"{describe(err, ws.db_url)}") from None
+    finally:
+        try:
+            gb.close()
+            gb.engine.dispose()  # nbgrader's close() leaves the pool's connections open
+        except Exception:  # noqa: BLE001 - a connection already gone
+            pass
 
 
 def expected_cells(solution_nb) -> tuple[dict, dict]:
@@ -90,9 +199,7 @@ def _differences(gb, assignment: str, root: Path) -> list[str]:
 
 def differences(ws: Workspace, root: Path, assignments: list[str]) -> dict[str, list[str]]:
     """Where the gradebook disagrees with solutions/, by assignment (empty: it can be trusted)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(ws.db_url, COURSE_ID) as gb:
+    with opened(ws) as gb:
         found = {a: _differences(gb, a, root) for a in assignments}
     return {a: problems for a, problems in found.items() if problems}
 
@@ -133,12 +240,15 @@ def _load(root: str, db_url: str, assignments: list[str]) -> dict[str, str]:
 def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=print) -> None:
     """See the module docstring; raises :class:`CourseError` when the gradebook is unusable."""
     environment.prepare()  # nbgrader runs a bare `alembic` when it creates a gradebook
+    check_url(ws.db_url)
     ws.path.mkdir(parents=True, exist_ok=True)
     try:
         stale = sorted(differences(ws, root, assignments))
+    except GradebookError:
+        raise
     except Exception as err:  # noqa: BLE001 - a broken database file
-        raise CourseError(f"the gradebook ({ws.shown_db_url}) cannot be read: "
-                          f"{type(err).__name__}: {str(err)[:200]}") from None
+        raise GradebookError(f"the gradebook ({ws.shown_db_url}) cannot be read: "
+                             f"{type(err).__name__}: {describe(err, ws.db_url)}") from None
     if not stale:
         return
     log(f"loading {', '.join(stale)} into the gradebook ({ws.shown_db_url})")
@@ -146,8 +256,9 @@ def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=pr
         failures = pool.submit(_load, str(root), ws.db_url, stale).result()
     remaining = [p for problems in differences(ws, root, assignments).values() for p in problems]
     if failures or remaining:
-        details = "; ".join([f"{a}: {m}" for a, m in failures.items()] + remaining[:5])
-        raise CourseError(
+        details = redact("; ".join([f"{a}: {m}" for a, m in failures.items()] + remaining[:5]),
+                         ws.db_url)
+        raise GradebookError(
             f"the gradebook ({ws.shown_db_url}) does not match solutions/ and could not be "
             f"repaired ({details}). If solutions/ changed after students were graded, grade into a "
             "fresh --workspace; if the gradebook was tampered with, restore it or start afresh"
@@ -164,9 +275,9 @@ class Totals:
 def record(ws: Workspace, assignment: str, student: str, notebook: str,
            scores: dict[str, float | None], timestamp: datetime) -> Totals:
     """Write the automatic score of each graded cell (None: graded by hand) and read totals."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with warnings.catch_warnings(), Gradebook(ws.db_url, COURSE_ID) as gb:
+    with warnings.catch_warnings(), opened(ws) as gb:
         warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's add_submission
         gb.update_or_create_student(student)
         try:
@@ -186,11 +297,11 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
 
 def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
     """Remove the submissions of (assignment, student) pairs whose notebooks did not run."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     if not pairs:
         return
-    with Gradebook(ws.db_url, COURSE_ID) as gb:
+    with opened(ws) as gb:
         for assignment, student in pairs:
             try:
                 gb.remove_submission(assignment, student)

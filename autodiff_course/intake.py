@@ -20,10 +20,10 @@ from pathlib import Path
 from . import clean
 from .layout import Workspace, source_notebooks
 from .notebooks import normalise_submission, points, read
+from .records import Status, Task
 from .release import released_notebook
-from .report import MISSING, UNREADABLE, Row
+from .report import Row
 from .submission import UnreadableNotebook, entries, find_notebook, parse, read_file
-from .worker import Task
 
 UNSAFE_NAME_CHARACTERS = set("*?[]")
 
@@ -67,7 +67,7 @@ class CollectionTimes:
 
 
 class Intake:
-    """A row for what cannot run; a :class:`~autodiff_course.worker.Task` for what can."""
+    """A row for what cannot run; a :class:`~autodiff_course.records.Task` for what can."""
 
     def __init__(self, root: Path, ws: Workspace, assignments: list[str]):
         self.ws = ws
@@ -89,18 +89,19 @@ class Intake:
         folder = Path(student.path) / assignment
         for notebook, max_score in self.max_scores[assignment].items():
 
-            def row(status: str, message: str, notebook=notebook, max_score=max_score) -> Row:
+            def row(status: Status, message: str, notebook=notebook, max_score=max_score) -> Row:
                 return Row(shown, assignment, notebook, 0.0, max_score, status, message)
 
             if problem:
-                rows.append(row(UNREADABLE, f"the student folder's name {problem}; rename it"))
+                rows.append(row(Status.UNREADABLE,
+                                f"the student folder's name {problem}; rename it"))
                 continue
             if student.is_symlink() or folder.is_symlink():
-                rows.append(row(UNREADABLE, "the submission folder is a symbolic link; links are "
-                                "not followed"))
+                rows.append(row(Status.UNREADABLE, "the submission folder is a symbolic link; "
+                                "links are not followed"))
                 continue
             if not folder.is_dir():
-                rows.append(row(MISSING, f"no {assignment}/ folder in the submission"))
+                rows.append(row(Status.MISSING, f"no {assignment}/ folder in the submission"))
                 continue
             path, others, note = find_notebook(folder, notebook)
             notes = [note] if note else []
@@ -109,14 +110,15 @@ class Intake:
             if path is None:
                 listing = [e.name for e in entries(folder) if not e.name.startswith(".")]
                 found = clean.line(", ".join(listing[:5]), 200) or "nothing"
-                rows.append(row(MISSING, f"no {notebook}.ipynb in the submission (found: "
+                rows.append(row(Status.MISSING, f"no {notebook}.ipynb in the submission (found: "
                                 f"{found})"))
                 continue
             try:
                 raw = read_file(path)
                 nb, read_notes = parse(raw, path.name)
             except UnreadableNotebook as err:
-                rows.append(row(UNREADABLE, "; ".join([*notes, clean.line(str(err), 300)])))
+                rows.append(row(Status.UNREADABLE,
+                                "; ".join([*notes, clean.line(str(err), 300)])))
                 continue
             normalised = normalise_submission(nb, self.releases[assignment][notebook])
             self.times[(name, assignment)] = self.collection.time_of(f"{name}/{assignment}/"

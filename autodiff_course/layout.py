@@ -9,8 +9,10 @@ by default, so that grading never dirties the tracked tree and several workspace
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 COURSE_ID = "autodiff-course"
 SOURCE_DIRECTORY = "solutions"
@@ -130,12 +132,87 @@ class Workspace:
         return mask_password(self.db_url)
 
 
-def mask_password(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (unparseable URLs are hidden entirely)."""
+# query parameters that carry a secret (libpq's password, sslpassword; drivers' passwd, pwd ...)
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
+_USERINFO = re.compile(r"^(?P<head>[\w+.-]+://[^:/@?]*):(?P<password>.*)@(?P<tail>[^@]*)$",
+                       re.DOTALL)
+_KEYWORD_SECRET = re.compile(r"(?:^|\s)\w*(?:pass|pwd)\w*\s*=\s*('[^']*'|\S+)", re.IGNORECASE)
+HIDDEN = "(database URL not shown)"
+
+
+def _masked_query(text: str) -> str:
+    def hide(match: re.Match) -> str:
+        key = match.group(2)
+        return match.group(1) + key + ("=***" if _SECRET_KEY.search(unquote(key)) else
+                                       match.group(3))
+
+    return re.sub(r"([?&;])([^=&;]*)(=[^&;]*)?", hide, text)
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every secret in ``url`` as it may appear in text: raw, percent-decoded and re-quoted.
+
+    The password between ``user:`` and the last ``@`` (whatever it holds: ``:``, ``@``, ``/``,
+    percent escapes), what SQLAlchemy parses as the password, and the value of every query
+    parameter named like a password (``?password=...``).
+    """
+    found: set[str] = set()
+    userinfo = _USERINFO.match(url)
+    if userinfo and userinfo.group("password"):
+        found.add(userinfo.group("password"))
+    found.update(v for k, v in re.findall(r"[?&;]([^=&;]*)=([^&;]*)", url)
+                 if _SECRET_KEY.search(unquote(k)) and v)
+    # a libpq "key=value" string (not a URL, never shown, but it may end up in a message)
+    found.update(v.strip("'") for v in _KEYWORD_SECRET.findall(url) if v.strip("'"))
     try:
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - never echo a URL we cannot parse
-        return "(database URL not shown)"
-    return parsed.render_as_string(hide_password=True)
+        # with an unquoted "@" in the password SQLAlchemy reads only a piece of it: keep the whole
+        if parsed.password and not any(str(parsed.password) in f for f in found):
+            found.add(str(parsed.password))
+        found.update(str(v) for k, v in parsed.query.items()
+                     if _SECRET_KEY.search(k) and v and isinstance(v, str))
+    except Exception:  # noqa: BLE001 - an unparseable URL: the raw forms above still count
+        pass
+    forms = set()
+    for secret in found:
+        forms.update({secret, unquote(secret), quote(unquote(secret), safe=""),
+                      quote(unquote(secret))})
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and logs.
+
+    Masks whatever sits between ``user:`` and the last ``@`` (a password with an unquoted ``@``
+    or ``/`` included) and every password-like query parameter. What cannot be read as a
+    ``scheme://`` URL (a libpq ``key=value`` string, say) is not shown at all, and neither is a
+    URL whose masked form would still hold a secret.
+    """
+    if not re.match(r"^[\w+.-]+://", url):
+        return HIDDEN
+    userinfo = _USERINFO.match(url)
+    masked = (f"{userinfo.group('head')}:***@{userinfo.group('tail')}" if userinfo else url)
+    head, mark, query = masked.partition("?")
+    masked = head + (_masked_query(mark + query) if mark else "")
+    if any(len(secret) > 2 and secret in masked for secret in url_secrets(url)):
+        return HIDDEN
+    return masked
+
+
+def redact(text: str, url: str | None = None) -> str:
+    """``text`` (an error message, a log line) with the URL masked and every secret removed.
+
+    The secrets are those of ``url`` and the ``PGPASSWORD`` of this process, in every form they
+    may take; drivers do not print passwords, but a message that quotes the URL would.
+    """
+    text = str(text)
+    if url:
+        text = text.replace(url, mask_password(url))
+    secrets = url_secrets(url) if url else []
+    if os.environ.get("PGPASSWORD"):
+        secrets.append(os.environ["PGPASSWORD"])
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

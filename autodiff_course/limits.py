@@ -115,7 +115,13 @@ class Cgroup:
 
 
 def remove_stale_cgroups() -> None:
-    """Empty cgroups left by grader processes that died before cleaning up (best effort)."""
+    """Kernels and cgroups left by grader processes that died (best effort).
+
+    A cgroup is named after the grading process that started its kernel; when that process is
+    gone, whatever still runs in the cgroup is an orphan (a worker killed while a kernel was
+    starting can leave one: bubblewrap's die-with-parent is set only once bwrap runs), so it is
+    killed and the cgroup removed. Run at the start of every batch and of every grading worker.
+    """
     if not cgroup_v1_available():
         return
     for controller in ("memory", "pids", "cpuacct"):
@@ -125,6 +131,7 @@ def remove_stale_cgroups() -> None:
             if owner.isdigit() and Path(f"/proc/{owner}").exists():
                 continue
             try:
+                Cgroup([group]).kill_all()
                 if not (group / "cgroup.procs").read_text().strip():
                     group.rmdir()
             except OSError:

@@ -1,6 +1,7 @@
 """Notebook surgery the pipeline needs, independent of nbgrader's machinery.
 
-- cell roles from nbgrader metadata (setup/locked, answer, test, written answer);
+- cell roles from nbgrader metadata (setup/locked, answer, test, written answer, points): the
+  one place that reads them; every other module asks these functions;
 - points of an instructor notebook;
 - a student notebook with answers filled in from the instructor's solutions (the demo's and the
   tests' "complete" and "partial" submissions, generated so they never drift from solutions/);
@@ -35,6 +36,16 @@ def grade_id(cell: NotebookNode) -> str | None:
     return meta(cell).get("grade_id")
 
 
+def is_graded(cell: NotebookNode) -> bool:
+    """A cell that carries points: a test cell or a written answer."""
+    return bool(meta(cell).get("grade"))
+
+
+def cell_points(cell: NotebookNode) -> float:
+    """The points of a graded cell (0 for any other cell)."""
+    return float(meta(cell).get("points", 0) or 0) if is_graded(cell) else 0.0
+
+
 def is_test(cell: NotebookNode) -> bool:
     m = meta(cell)
     return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
@@ -61,13 +72,8 @@ def read(path: Path) -> NotebookNode:
 
 def points(nb: NotebookNode) -> tuple[float, float]:
     """(total points, points that need manual grading: written answers)."""
-    total = manual = 0.0
-    for cell in nb.cells:
-        m = meta(cell)
-        if m.get("grade"):
-            total += float(m.get("points", 0))
-            if m.get("solution"):
-                manual += float(m.get("points", 0))
+    total = sum(cell_points(c) for c in nb.cells)
+    manual = sum(cell_points(c) for c in nb.cells if is_written(c))
     return total, manual
 
 

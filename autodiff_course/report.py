@@ -1,4 +1,7 @@
-"""Grade rows: the statuses, grades.csv, the printed table, and the page for work that never ran.
+"""Grade rows: grades.csv, the printed table, and the page for work that never ran.
+
+A row's status is a :class:`~autodiff_course.records.Status`; grades.csv holds its value (the same
+words as always), read back with :meth:`Status.parse`.
 
 Every text field is cleaned on the way out (:mod:`autodiff_course.clean`): no terminal escapes or
 control characters reach the table or the CSV, and no CSV field starts like a formula.
@@ -13,10 +16,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from . import clean
+from .records import Status
 
-GRADED, TIMED_OUT, CRASHED = "graded", "timed-out", "crashed"
-UNREADABLE, MISSING = "unreadable", "missing"
-STATUSES = (GRADED, TIMED_OUT, CRASHED, UNREADABLE, MISSING)
 TEXT_COLUMNS = ("student", "assignment", "notebook", "status", "message")
 
 
@@ -33,7 +34,7 @@ class Row:
     notebook: str
     score: float
     max_score: float
-    status: str
+    status: Status
     message: str
     pending_manual: float = 0.0
     seconds: float = 0.0
@@ -61,7 +62,7 @@ def read_csv(path: Path) -> list[Row]:
             rows.append(Row(
                 student=r.get("student", ""), assignment=r.get("assignment", ""),
                 notebook=r.get("notebook", ""), score=_number(r.get("score")),
-                max_score=_number(r.get("max_score")), status=r.get("status", ""),
+                max_score=_number(r.get("max_score")), status=Status.parse(r.get("status", "")),
                 message=r.get("message", ""), pending_manual=_number(r.get("pending_manual")),
                 seconds=_number(r.get("seconds")),
             ))
@@ -81,6 +82,7 @@ def write_csv(path: Path, rows: list[Row], *, merge: bool = True) -> list[Row]:
         writer.writeheader()
         for row in everything:
             record = asdict(row)
+            record["status"] = str(row.status)
             for column in TEXT_COLUMNS:
                 record[column] = clean.csv_field(record[column])
             record["score"] = f"{row.score:g}"
@@ -104,7 +106,7 @@ def table(rows: list[Row], *, message_width: int = 70) -> str:
         score = f"{r.score:g}/{r.max_score:g}"
         if r.pending_manual:
             score += f" (+{r.pending_manual:g}?)"
-        body.append([_clip(r.student, 40), _clip(r.assignment, 40), score, _clip(r.status, 12),
+        body.append([_clip(r.student, 40), _clip(r.assignment, 40), score, _clip(str(r.status), 12),
                      _clip(r.message, message_width)])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
@@ -116,7 +118,7 @@ def table(rows: list[Row], *, message_width: int = 70) -> str:
 
 def status_counts(rows: list[Row]) -> str:
     counts = Counter(r.status for r in rows)
-    return ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    return ", ".join(f"{counts[s]} {s}" for s in Status if counts[s])
 
 
 def note_page(row: Row) -> str:
@@ -131,7 +133,7 @@ def note_page(row: Row) -> str:
         "max-width: 50em; margin: 2em auto'>\n"
         f"<h1>{html.escape(title)}</h1>\n"
         f"<p><strong>Score: {row.score:g} / {row.max_score:g}</strong> "
-        f"(status: {html.escape(row.status)})</p>\n"
+        f"(status: {html.escape(str(row.status))})</p>\n"
         f"<p>{html.escape(clean.line(row.message, 5000))}</p>\n"
         "<p>Check your notebook with <code>autodiff-course validate &lt;notebook&gt;</code> "
         "before submitting again.</p>\n</body></html>\n"

@@ -26,7 +26,15 @@ from . import clean
 from .engine import run_notebook, visible_source
 from .kernel import KernelSession, KernelStartError
 from .layout import RELEASE_DIRECTORY, SOURCE_DIRECTORY, CourseError, find_course_root
-from .notebooks import grade_id, is_test, is_written, meta, normalise_submission, read
+from .notebooks import (
+    cell_points,
+    grade_id,
+    is_graded,
+    is_test,
+    is_written,
+    normalise_submission,
+    read,
+)
 from .sandbox import bwrap_path
 from .submission import UnreadableNotebook, read_submission
 
@@ -149,10 +157,9 @@ def check(path: Path, *, timeout: float = DEFAULT_TIMEOUT, sandbox: bool | None 
         return report
     report.problems = list(run.problems)
     for cell in nb.cells:
-        m = meta(cell)
-        if not m.get("grade"):
+        if not is_graded(cell):
             continue
-        gid, points = grade_id(cell), float(m.get("points", 0) or 0)
+        gid, points = grade_id(cell), cell_points(cell)
         if is_written(cell) or not is_test(cell):
             report.parts.append(PartReport(gid, points, "WRITTEN",
                                            f"graded by hand; {_written_status(nb, gid)}"))

@@ -1,11 +1,12 @@
 """Grade one student's notebooks: a fresh kernel each, the verdicts here, plain records back.
 
-:func:`grade_task` is what the batch runs in a worker process (``spawn``: the kernel client and
-numpy are best kept out of a forked parent). For each notebook of the task it starts a kernel
-(:class:`~autodiff_course.kernel.KernelSession`, sandboxed unless told otherwise), runs the
-notebook through :func:`~autodiff_course.engine.run_notebook` against the instructor's tests,
-and returns a :class:`NotebookResult`: scores per graded cell, a message a student may read, the
-autograded notebook for Formgrader, what the feedback page shows, and the instructor's log.
+:func:`grade_task` is what a Dask worker runs for one task (:mod:`autodiff_course.cluster`),
+with the worker's :class:`TaskRunner` (its kernel started ahead). For each notebook of the task
+it starts a kernel (:class:`~autodiff_course.kernel.KernelSession`, sandboxed unless told
+otherwise), runs the notebook through :func:`~autodiff_course.engine.run_notebook` against the
+instructor's tests, and returns a :class:`~autodiff_course.records.NotebookResult`: scores per
+graded cell, a message a student may read, the autograded notebook for Formgrader, what the
+feedback page shows, and the instructor's log.
 Writing files and the gradebook is the batch's job, so a worker touches nothing shared.
 
 Nothing a notebook does can make this raise: every failure becomes the notebook's row.
@@ -19,56 +20,20 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
 
 from . import clean
-from .engine import CRASHED, GRADED, TIMED_OUT, NotebookRun, run_notebook, visible_source
+from .engine import NotebookRun, run_notebook, visible_source
 from .feedback import Cell, Part
 from .kernel import KernelSession, KernelStartError
-from .limits import Limits
-from .notebooks import grade_id, is_answer, is_test, is_written, meta, read
+from .notebooks import cell_points, grade_id, is_answer, is_graded, is_test, is_written, read
+from .records import GradingOptions, NotebookResult, Status, Task
 
-
-@dataclass(frozen=True)
-class GradingOptions:
-    """How each notebook is run."""
-
-    timeout: float = 30.0
-    sandbox: bool = True
-    limits: Limits = field(default_factory=Limits)
-
-
-@dataclass
-class Task:
-    """One student's assignment: its normalised notebooks (as plain dicts) and reading notes."""
-
-    student: str
-    assignment: str
-    notebooks: dict[str, dict]
-    notes: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass
-class NotebookResult:
-    """What grading one notebook produced."""
-
-    student: str
-    assignment: str
-    notebook: str
-    status: str
-    message: str
-    scores: dict[str, float | None] = field(default_factory=dict)
-    max_score: float = 0.0
-    seconds: float = 0.0
-    kernel_start_failed: bool = False
-    autograded: dict | None = None
-    parts: list[Part] = field(default_factory=list)
-    cells: list[Cell] = field(default_factory=list)
-    log: str = ""
+__all__ = ["GradingOptions", "KernelsAhead", "NotebookResult", "Task", "TaskRunner",
+           "grade_notebook", "grade_task"]
 
 
 def _tests(root: Path, assignment: str, notebook: str) -> dict[str, str]:
@@ -148,11 +113,10 @@ def _feedback_cells(nb, run: NotebookRun, tests: dict[str, str]) -> list[Cell]:
 def _parts(nb, run: NotebookRun) -> tuple[list[Part], dict[str, float | None]]:
     parts, scores = [], {}
     for cell in nb.cells:
-        m = meta(cell)
-        if not m.get("grade"):
+        if not is_graded(cell):
             continue
         gid = grade_id(cell)
-        points = float(m.get("points", 0) or 0)
+        points = cell_points(cell)
         if is_written(cell) or (cell.cell_type != "code" and is_answer(cell)):
             scores[gid] = None
             parts.append(Part(gid, points, None, "pending"))
@@ -236,15 +200,23 @@ class KernelsAhead:
                 pass
 
 
-_kernels_ahead: KernelsAhead | None = None
+class TaskRunner:
+    """What one worker process keeps between tasks: its kernel started ahead, nothing else.
 
+    Made once per worker process by whoever owns the process (the Dask worker plugin of
+    :mod:`autodiff_course.cluster`), passed to :func:`grade_task` explicitly, and closed with
+    the worker: no state hides at module level, and a task's result depends only on its
+    arguments.
+    """
 
-def _kernels() -> KernelsAhead:
-    """This worker process's head start (made on first use)."""
-    global _kernels_ahead
-    if _kernels_ahead is None:
-        _kernels_ahead = KernelsAhead()
-    return _kernels_ahead
+    def __init__(self):
+        self.kernels = KernelsAhead()
+
+    def run(self, root: str, task: Task, options: GradingOptions) -> list[NotebookResult]:
+        return grade_task(root, task, options, runner=self)
+
+    def close(self) -> None:
+        self.kernels.close()
 
 
 def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_dict: dict,
@@ -254,29 +226,31 @@ def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_
     """Grade one notebook; ``start`` gives its kernel (default: a fresh one, started now)."""
     started = time.perf_counter()
     nb = nbformat.from_dict(nb_dict)
-    max_score = sum(float(meta(c).get("points", 0) or 0) for c in nb.cells if meta(c).get("grade"))
-    result = NotebookResult(student, assignment, notebook, CRASHED, "", max_score=max_score)
+    max_score = sum(cell_points(c) for c in nb.cells)
+    result = NotebookResult(student, assignment, notebook, Status.CRASHED, "",
+                            max_score=max_score)
     try:
         tests = _tests(root, assignment, notebook)
         try:
             session = (start(options) if start else
                        KernelSession.start(sandbox=options.sandbox, limits=options.limits))
         except KernelStartError as err:
-            result.kernel_start_failed = True
+            result.kernel_start_failed = result.retry = True
             result.message = "; ".join([*notes, "the grading kernel did not start (tried twice); "
                                         "nothing was scored"])
             result.log = _log(student, assignment, notebook, None, f"kernel start: {err}")
             return result
         with session:
             run = run_notebook(session, nb, tests, timeout=options.timeout)
-        result.status = {GRADED: GRADED, TIMED_OUT: TIMED_OUT}.get(run.status, CRASHED)
+        result.status = run.status
         result.parts, result.scores = _parts(nb, run)
         result.message = _message(notes, run, options.timeout)
         result.autograded = autograded_notebook(nb, run, tests)
         result.cells = _feedback_cells(nb, run, tests)
         result.log = _log(student, assignment, notebook, run)
     except Exception as err:  # noqa: BLE001 - a grader bug costs one row, never the batch
-        result.status = CRASHED
+        result.status = Status.CRASHED
+        result.retry = True
         result.scores = {}
         result.message = "; ".join([*notes, "the grader failed on this notebook "
                                     f"({type(err).__name__}); nothing was scored"])
@@ -287,8 +261,14 @@ def grade_notebook(root: Path, student: str, assignment: str, notebook: str, nb_
     return result
 
 
-def grade_task(root: str, task: Task, options: GradingOptions) -> list[NotebookResult]:
-    """Every notebook of one student's assignment (the unit of work a worker takes)."""
+def grade_task(root: str, task: Task, options: GradingOptions,
+               runner: TaskRunner | None = None) -> list[NotebookResult]:
+    """Every notebook of one student's assignment (the unit of work a worker takes).
+
+    With a ``runner`` (a worker process's), kernels start one notebook ahead; without one, each
+    notebook's kernel starts when it is needed.
+    """
+    start = runner.kernels.take if runner is not None else None
     return [grade_notebook(Path(root), task.student, task.assignment, name, nb,
-                           task.notes.get(name, []), options, start=_kernels().take)
+                           task.notes.get(name, []), options, start=start)
             for name, nb in task.notebooks.items()]
