@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench bench-scale release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -108,6 +108,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py
 	$(BIN)/python benchmarks/tensor_mlp_step.py
 	$(BIN)/python benchmarks/grading_sandbox.py
+
+# Grading past one machine: Dask workers, a PostgreSQL class, re-runs, a killed worker (long:
+# the class is graded several times; CLASS=100 for a quicker look).
+CLASS ?= 600
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/grading_scale.py --class-size $(CLASS)
 
 clean:
 	rm -rf $(VENV) grading .pytest_cache .hypothesis
