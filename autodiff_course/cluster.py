@@ -14,8 +14,11 @@ A worker keeps one thing between tasks, its kernel started ahead; it lives in a
 at module level. Tasks are named by their content hash and are pure functions of their
 arguments, so one that Dask runs twice (its worker died) gives the same result. A task whose
 workers keep dying ends as Dask's ``KilledWorker`` after ``distributed.scheduler.allowed-failures``
-deaths (1 on the local cluster: retried once), and any other exception ends the same way: as that
-student's crashed rows, never a failed batch. Results come back as plain records
+deaths (1 on the local cluster: retried once). Dask counts a death against every task the dead
+worker held, so an innocent task that shared a worker with a killer can end that way too: the
+grader submits a task that ended as ``KilledWorker`` once more under a new name, and only when it
+fails again is it that student's crashed rows (any other exception is at once), never a failed
+batch. Results come back as plain records
 (:class:`~autodiff_course.records.NotebookResult`); the grader's process writes them.
 """
 
@@ -35,7 +38,8 @@ from .records import GradingOptions, NotebookResult, Status, Task
 from .worker import TaskRunner, grade_task
 
 PLUGIN_NAME = "autodiff-course-grader"
-LOCAL_ALLOWED_FAILURES = 1  # a local worker that dies twice on one student: that student crashed
+LOCAL_ALLOWED_FAILURES = 1  # a local worker that dies twice on one student: that task failed
+GRADER_ATTEMPTS = 2  # a task Dask gave up on (KilledWorker) is submitted once more, then crashed
 
 
 class GraderPlugin(WorkerPlugin):
@@ -143,12 +147,23 @@ class Cluster(AbstractContextManager):
         for task in tasks:
             future = self.client.submit(run_task, root, task, options, key=task_key(task),
                                         pure=False)
-            futures[future] = task
-        for future in as_completed(futures):
-            task = futures[future]
+            futures[future] = (task, 1)
+        queue = as_completed(futures)
+        for future in queue:
+            task, attempt = futures.pop(future)
             try:
                 results = future.result()
             except KilledWorker:
+                if attempt < GRADER_ATTEMPTS:
+                    # Dask counts a death against every task the dead worker held, so a task
+                    # that only shared a worker with one that kills it can end as KilledWorker
+                    # too: once more, under a new name, before calling it the submission's doing
+                    again = self.client.submit(run_task, root, task, options, pure=False,
+                                               key=f"{task_key(task)}-attempt{attempt + 1}")
+                    futures[again] = (task, attempt + 1)
+                    queue.add(again)
+                    future.release()
+                    continue
                 results = crashed(task, "the grading worker died on this submission every time "
                                   "it was tried; nothing was scored")
             except Exception as err:  # noqa: BLE001 - one student, never the batch
