@@ -9,11 +9,10 @@ run here uses ``--no-sandbox`` on the mini course.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from pipeline_fixtures import MINI, make_mini_course, put, read_rows, run_cli
+from pipeline_fixtures import MINI, make_mini_course, orphan_kernels, put, read_rows, run_cli
 
 from autodiff_course.batch import NO_SANDBOX_WARNING
 from autodiff_course.notebooks import fill_answers, read
@@ -53,20 +52,6 @@ def test_no_sandbox_grades_and_warns_every_time(course):
     assert (row["status"], float(row["score"]), float(row["pending_manual"])) == ("graded", 5, 2)
     assert orphan_kernels() == [], "a kernel (the one started ahead?) outlived the batch"
 
-
-def orphan_kernels() -> list[str]:
-    """Kernel processes whose parent is gone (other tests' kernels all have a parent)."""
-    time.sleep(1)
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if "launch.py" in cmdline and "launch.json" in cmdline and ppid == 1:
-            found.append(cmdline)
-    return found
 
 
 @pytest.mark.parametrize("args, message", [

@@ -10,7 +10,6 @@ and which parts validate failed. ``tests/sandbox/test_mutants.py`` asserts on th
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,9 +19,10 @@ from pathlib import Path
 
 import nbformat
 
+from tests.pipeline_fixtures import CLI, env
+
 from . import REPO, Mutant, all_mutants, apply
 
-CLI = [sys.executable, "-m", "autodiff_course.cli"]
 HONEST = "honest"
 
 
@@ -35,12 +35,6 @@ class Outcome:
     validate_exit: int | None = None
     validate_failed: list[str] = field(default_factory=list)  # graded cells FAIL or TODO
     validate_error: str = ""
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def build(topics: list[str], mutants: list[Mutant], submissions: Path) -> dict[str, Path]:
@@ -63,7 +57,7 @@ def build(topics: list[str], mutants: list[Mutant], submissions: Path) -> dict[s
 
 def _validate(path: Path) -> tuple[int, list[str], str]:
     result = subprocess.run([*CLI, "validate", str(path), "--json", "--timeout", "120"],
-                            cwd=REPO, env=_env(), capture_output=True, text=True, timeout=600)
+                            cwd=REPO, env=env(), capture_output=True, text=True, timeout=600)
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
@@ -92,7 +86,7 @@ def grade(topics: list[str] | None = None, *, jobs: int = 2,
     result = subprocess.run(
         [*CLI, "autograde", str(submissions), "--workspace", str(workspace), "--jobs", str(jobs),
          "--timeout", "120", "--no-progress"],
-        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=3600)
+        cwd=REPO, env=env(), capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         raise RuntimeError(f"autograde failed ({result.returncode}):\n"
                            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")

@@ -128,17 +128,3 @@ def counts(stdout: str) -> tuple[int, int]:
     words = line.split()
     return int(words[2]), int(words[5])
 
-
-def orphan_kernels() -> list[str]:
-    """Kernel processes whose grading process is gone (their parent is now init)."""
-    time.sleep(1)
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if "launch.py" in cmdline and "launch.json" in cmdline and ppid == 1:
-            found.append(cmdline)
-    return found

@@ -25,10 +25,9 @@ from dask_cluster import (  # noqa: E402
     grades,
     ledger_entries,
     mini_class,
-    orphan_kernels,
     start_cluster,
 )
-from pipeline_fixtures import CLI, MINI, REPO, env, run_cli  # noqa: E402
+from pipeline_fixtures import CLI, MINI, REPO, env, orphan_kernels, run_cli  # noqa: E402
 
 STUDENTS = {"ada": "complete", "bob": "partial", "cy": "blank", "dot": "slow"}
 
