@@ -15,10 +15,10 @@ at module level. Tasks are named by their content hash and are pure functions of
 arguments, so one that Dask runs twice (its worker died) gives the same result. A task whose
 workers keep dying ends as Dask's ``KilledWorker`` after ``distributed.scheduler.allowed-failures``
 deaths (1 on the local cluster: retried once). Dask counts a death against every task the dead
-worker held, so an innocent task that shared a worker with a killer can end that way too: the
-grader submits a task that ended as ``KilledWorker`` once more under a new name, and only when it
-fails again is it that student's crashed rows (any other exception is at once), never a failed
-batch. Results come back as plain records
+worker held, so the grader keeps at most one task per worker thread on the cluster (a dead
+worker takes only its own task with it), and submits a task that ended as ``KilledWorker`` once
+more under a new name; only when it fails again is it that student's crashed rows (any other
+exception is at once), never a failed batch. Results come back as plain records
 (:class:`~autodiff_course.records.NotebookResult`); the grader's process writes them.
 """
 
@@ -137,32 +137,44 @@ class Cluster(AbstractContextManager):
     def workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {}))
 
+    def threads(self) -> int:
+        """Worker threads on the cluster now (at least 1: workers may still be joining)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
     def grade(self, root: str, tasks: list[Task],
               options: GradingOptions) -> Iterator[tuple[Task, list[NotebookResult]]]:
         """Each task's results as soon as they arrive (any order); never raises for a task."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
-        futures = {}
-        for task in tasks:
-            future = self.client.submit(run_task, root, task, options, key=task_key(task),
-                                        pure=False)
-            futures[future] = (task, 1)
-        queue = as_completed(futures)
+        # At most one task per worker thread is on the cluster at a time: Dask counts a death
+        # against every task the dead worker held, so a worker that holds only the task it runs
+        # takes no innocent neighbour with it when a submission kills it.
+        waiting = [(task, 1) for task in reversed(tasks)]
+        futures: dict = {}
+        queue = as_completed()
+
+        def fill() -> None:
+            while waiting and len(futures) < self.threads():
+                task, attempt = waiting.pop()
+                key = task_key(task) + (f"-attempt{attempt}" if attempt > 1 else "")
+                future = self.client.submit(run_task, root, task, options, key=key, pure=False)
+                futures[future] = (task, attempt)
+                queue.add(future)
+
+        fill()
         for future in queue:
             task, attempt = futures.pop(future)
             try:
                 results = future.result()
             except KilledWorker:
                 if attempt < GRADER_ATTEMPTS:
-                    # Dask counts a death against every task the dead worker held, so a task
-                    # that only shared a worker with one that kills it can end as KilledWorker
-                    # too: once more, under a new name, before calling it the submission's doing
-                    again = self.client.submit(run_task, root, task, options, pure=False,
-                                               key=f"{task_key(task)}-attempt{attempt + 1}")
-                    futures[again] = (task, attempt + 1)
-                    queue.add(again)
+                    # given up by Dask: once more, under a new name, before calling it the
+                    # submission's doing
+                    waiting.append((task, attempt + 1))
                     future.release()
+                    fill()
                     continue
                 results = crashed(task, "the grading worker died on this submission every time "
                                   "it was tried; nothing was scored")
@@ -170,6 +182,7 @@ class Cluster(AbstractContextManager):
                 results = crashed(task, f"the grader failed on this submission "
                                   f"({type(err).__name__})")
             future.release()
+            fill()
             yield task, results
 
     def close(self) -> None:
