@@ -153,14 +153,14 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
                                                   names.get(row.student, row.student))
             except MissingEntry:
                 continue
-            pending = sum(float(g.max_score) for g in sub.grades if g.needs_manual_grade)
-            if pending != row.pending_manual:
+            now = gradebook.totals(sub)
+            if now.pending != row.pending_manual:
                 note = _pending_note(row.pending_manual)
                 if note and row.message.endswith(note):
                     row.message = row.message[:-len(note)]
-                row.message += _pending_note(pending)
-            row.score, row.max_score, row.pending_manual = (float(sub.score),
-                                                            float(sub.max_score), pending)
+                row.message += _pending_note(now.pending)
+            row.score, row.max_score = now.score, now.max_score
+            row.pending_manual, row.late_penalty = now.pending, now.late_penalty
 
 
 def _pending_note(points: float) -> str:
@@ -180,8 +180,9 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                 when = reader.times.get((result.student, result.assignment), datetime.now(UTC))
                 totals = gradebook.record(ws, result.assignment, result.student, result.notebook,
                                           result.scores, when)
-                row.score, row.max_score, row.pending_manual = (totals.score, totals.max_score,
-                                                                totals.pending)
+                row.score, row.max_score = totals.score, totals.max_score
+                row.pending_manual, row.late_penalty = totals.pending, totals.late_penalty
+                row.collected = when.isoformat()
                 row.message += _pending_note(totals.pending)
             else:
                 gradebook.forget(ws, [(result.assignment, result.student)])

@@ -267,9 +267,21 @@ def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=pr
 
 @dataclass
 class Totals:
-    score: float  # automatic and manual points of the notebook
+    score: float  # automatic and manual points of the notebook, less the late penalty
     max_score: float
     pending: float  # points of cells still waiting for a person
+    late_penalty: float = 0.0  # points taken off for lateness (nbgrader's own column)
+
+
+def totals(sub) -> Totals:
+    """A submitted notebook's totals as every table shows them: the one place they are summed.
+
+    ``sub`` is nbgrader's ``SubmittedNotebook``. The late penalty is kept where nbgrader keeps
+    it (``late_submission_penalty``), so Formgrader and ``nbgrader export`` agree with us.
+    """
+    penalty = float(sub.late_submission_penalty or 0.0)
+    pending = sum(float(g.max_score) for g in sub.grades if g.needs_manual_grade)
+    return Totals(max(0.0, float(sub.score) - penalty), float(sub.max_score), pending, penalty)
 
 
 def record(ws: Workspace, assignment: str, student: str, notebook: str,
@@ -290,9 +302,7 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
             grade.auto_score = auto
             grade.needs_manual_grade = auto is None and grade.manual_score is None
         gb.db.commit()
-        sub = gb.find_submission_notebook(notebook, assignment, student)
-        pending = sum(float(g.max_score) for g in sub.grades if g.needs_manual_grade)
-        return Totals(float(sub.score), float(sub.max_score), pending)
+        return totals(gb.find_submission_notebook(notebook, assignment, student))
 
 
 def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:

@@ -18,15 +18,18 @@ from pathlib import Path
 from . import clean
 from .records import Status
 
-TEXT_COLUMNS = ("student", "assignment", "notebook", "status", "message")
+TEXT_COLUMNS = ("student", "assignment", "notebook", "status", "message", "collected")
 
 
 @dataclass
 class Row:
     """One notebook of one student's assignment, as it lands in grades.csv.
 
-    ``score`` counts automatic points plus any manual grades already entered; ``pending_manual``
-    is the points of written answers still waiting for a person (formgrader).
+    ``score`` counts automatic points plus any manual grades already entered, minus
+    ``late_penalty`` (points taken off for lateness under the course's late policy);
+    ``pending_manual`` is the points of written answers still waiting for a person (formgrader);
+    ``collected`` is when the grader first saw this content (ISO 8601, UTC; empty when nothing
+    was read).
     """
 
     student: str
@@ -38,6 +41,8 @@ class Row:
     message: str
     pending_manual: float = 0.0
     seconds: float = 0.0
+    late_penalty: float = 0.0
+    collected: str = ""
 
     def key(self) -> tuple[str, str, str]:
         return (self.student, self.assignment, self.notebook)
@@ -64,7 +69,8 @@ def read_csv(path: Path) -> list[Row]:
                 notebook=r.get("notebook", ""), score=_number(r.get("score")),
                 max_score=_number(r.get("max_score")), status=Status.parse(r.get("status", "")),
                 message=r.get("message", ""), pending_manual=_number(r.get("pending_manual")),
-                seconds=_number(r.get("seconds")),
+                seconds=_number(r.get("seconds")), late_penalty=_number(r.get("late_penalty")),
+                collected=r.get("collected", ""),
             ))
         return rows
 
@@ -89,6 +95,7 @@ def write_csv(path: Path, rows: list[Row], *, merge: bool = True) -> list[Row]:
             record["max_score"] = f"{row.max_score:g}"
             record["pending_manual"] = f"{row.pending_manual:g}"
             record["seconds"] = f"{row.seconds:.2f}"
+            record["late_penalty"] = f"{row.late_penalty:g}"
             writer.writerow(record)
     tmp.replace(path)
     return everything
