@@ -75,6 +75,31 @@ def _validate(args) -> int:
     return 0 if report.ok else 1
 
 
+def _exchange_root(root: Path) -> Path:
+    """The exchange ``make lab`` sets up (jupyter-config/nbgrader_config.py's Exchange.root)."""
+    from traitlets.config import PyFileConfigLoader
+
+    config_dir = root / "jupyter-config"
+    if not (config_dir / "nbgrader_config.py").is_file():
+        raise CourseError(f"no {config_dir / 'nbgrader_config.py'}: give the exchange with "
+                          "--exchange DIR (the folder nbgrader's Exchange.root names)")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(config_dir)).load_config()
+    return Path(config.Exchange.root)
+
+
+def _release_feedback(args) -> int:
+    from .feedback_release import release, summary
+    from .layout import Workspace
+
+    workspace = Path(args.workspace)
+    if not (workspace / "feedback").is_dir():
+        raise CourseError(f"no feedback/ in {workspace}: grade first with `autodiff-course "
+                          f"autograde SUBMISSIONS --workspace {workspace}`")
+    exchange = Path(args.exchange) if args.exchange else _exchange_root(_root(args))
+    print(summary(release(Workspace.at(workspace), exchange)))
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import demo
 
@@ -147,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not use bubblewrap even where it is installed")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_validate, course_root=None)
+
+    p = sub.add_parser("release-feedback", parents=[common],
+                       help="hand the feedback pages of WORKSPACE back through nbgrader's "
+                            "exchange (the Assignment List's Fetch Feedback)")
+    p.add_argument("workspace", metavar="WORKSPACE")
+    p.add_argument("--exchange", metavar="DIR",
+                   help="nbgrader's exchange root (default: the one jupyter-config/ sets up "
+                        "for make lab, grading/exchange)")
+    p.set_defaults(run=_release_feedback)
 
     p = sub.add_parser("demo", parents=[common],
                        help="release and grade sample submissions in a temporary workspace")
