@@ -28,7 +28,7 @@ from .feedback import Part
 from .layout import Workspace
 
 UNANSWERED_NOTE = " (an answer this part needs is not written yet)"
-_RAISED = re.compile(r"^(your code raised [A-Za-z_][\w.]*)")
+_RAISED = re.compile(r"^((?:a hidden test failed: )?your code raised [A-Za-z_][\w.]*)")
 
 
 def folder(ws: Workspace) -> Path:
@@ -39,9 +39,10 @@ def label(message: str) -> str:
     """The check a failure message is about, the same for every student who failed it.
 
     ``what: expected X, received Y (detail)`` becomes ``what: wrong value``;
-    ``your code raised ValueError: <the student's text>`` becomes ``your code raised
-    ValueError``; hidden checks' messages (``a hidden test failed: what: not the expected
-    value``) and the grader's fixed sentences are kept as they are.
+    ``[a hidden test failed: ]your code raised ValueError<: the student's text, or where>``
+    becomes ``[a hidden test failed: ]your code raised ValueError``; hidden checks' other
+    messages (``a hidden test failed: what: not the expected value``) and the grader's fixed
+    sentences are kept as they are.
     """
     first = clean.line(message.split("\n", 1)[0], 400)
     if first.endswith(UNANSWERED_NOTE):

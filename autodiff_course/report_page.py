@@ -9,6 +9,7 @@ page. Every text that a student could have chosen (names, the messages of failin
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 
 from . import clean
 from .class_report import MIN_STUDENTS, TOP_CHECKS, Assignment, Question
@@ -38,6 +39,17 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _when(iso: str) -> str:
+    """An ISO time from grades.csv as 'YYYY-MM-DD HH:MM' UTC (shown as it is if unreadable)."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return _esc(iso, 100)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
@@ -112,7 +124,7 @@ def _pending(a: Assignment) -> str:
 def _late(a: Assignment) -> str:
     if not a.late:
         return "<p>No late penalty was applied.</p>"
-    rows = [[_esc(r.student, 100), _esc(r.notebook), _esc(r.collected, 100),
+    rows = [[_esc(r.student, 100), _esc(r.notebook), _when(r.collected),
              f"{r.late_penalty:g}"] for r in a.late]
     return _table(["student", "notebook", "collected (UTC)", "penalty (points)"], rows, {3})
 

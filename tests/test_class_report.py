@@ -31,8 +31,19 @@ from html.parser import HTMLParser
 
 import pytest
 from nbgrader.api import Gradebook
-from pipeline_fixtures import MINI, make_mini_course, put, run_cli, with_answer
+from pipeline_fixtures import (
+    HIDDEN_EXPECTED,
+    HIDDEN_INPUT,
+    HIDDEN_MARKER,
+    HIDDEN_NAME,
+    MINI,
+    make_mini_course,
+    put,
+    run_cli,
+    with_answer,
+)
 
+from autodiff_course.checks import label
 from autodiff_course.class_report import discrimination
 from autodiff_course.layout import COURSE_ID
 from autodiff_course.notebooks import fill_answers, read
@@ -84,7 +95,7 @@ def report(tmp_path_factory):
     page = (ws / "report" / "index.html").read_text()
     with open(ws / "report" / "questions.csv", newline="") as handle:
         questions = {r["question"]: r for r in csv.DictReader(handle)}
-    return result.stdout, page, questions
+    return result.stdout, page, questions, ws
 
 
 def section(page: str, heading: str) -> str:
@@ -99,7 +110,7 @@ def cells(table_html: str) -> list[list[str]]:
 
 
 def test_distribution_figures_are_the_graded_students_totals(report):
-    _, page, _ = report
+    _, page, *_ = report
     # totals of ada, bob (3 less 1 late), eve, cy, O'Brien: 7, 2, 3, 0, 3
     stats = {r[0]: r[1] for r in cells(section(page, "Score distribution"))[1:]}
     assert stats == {"students": "5", "mean": "3.00", "median": "3.00", "min": "0.00",
@@ -107,7 +118,7 @@ def test_distribution_figures_are_the_graded_students_totals(report):
 
 
 def test_question_means_full_marks_and_pending_equal_the_hand_count(report):
-    _, page, questions = report
+    _, page, questions, _ = report
     rows = {r[1]: r for r in cells(section(page, "Questions"))[1:]}
     # double: 2,0,0,0,0   slope: 3,3,3,0,3   written: ada's 2 only, four waiting
     assert rows["double-tests"][2:6] == ["2", "5", "0.40", "20.0%"]
@@ -123,7 +134,7 @@ def test_question_means_full_marks_and_pending_equal_the_hand_count(report):
 
 
 def test_discrimination_is_the_corrected_item_total_correlation(report):
-    _, page, questions = report
+    _, page, questions, _ = report
     # double (1,0,0,0,0 scaled) against the rest = slope (1,1,1,0,1): cov 0.2, both variances
     # 0.8 (sums of squares), r = 0.2 / 0.8 = 0.25; the two-question case is symmetric
     rows = {r[1]: r for r in cells(section(page, "Questions"))[1:]}
@@ -157,7 +168,7 @@ def test_undefined_discrimination_says_why(item, rest, why):
 
 
 def test_failing_checks_are_counted_per_student_and_grouped(report):
-    _, page, _ = report
+    _, page, *_ = report
     found = {(r[1], r[2]): (r[3], r[4]) for r in cells(section(page, "Most common failing checks"))
              [1:]}
     # bob (received 9) and eve (received 3) failed the same visible expectation; gus did too
@@ -173,14 +184,28 @@ def test_failing_checks_are_counted_per_student_and_grouped(report):
     assert cells(section(page, "Most common failing checks"))[1][3] == "2"
 
 
+@pytest.mark.parametrize("message, check", [
+    ("slope(sin, 0, 1e-6): expected 1.0, received 0.5 (max abs error 0.5; rtol=1e-06, atol=0)\n"
+     "Hint: divide by h", "slope(sin, 0, 1e-6): wrong value"),
+    ("your code raised ValueError: my own <secret> words\n  line 3", "your code raised ValueError"),
+    ("a hidden test failed: your code raised ZeroDivisionError (line 2: 1 / 0)",
+     "a hidden test failed: your code raised ZeroDivisionError"),
+    ("grad is linear: not satisfied (an answer this part needs is not written yet)",
+     "grad is linear: not satisfied"),
+    ("this test did not run", "this test did not run"),
+])
+def test_a_check_is_named_without_what_differs_between_students(message, check):
+    assert label(message) == check
+
+
 def test_pending_late_and_unrun_rows(report):
-    stdout, page, _ = report
+    stdout, page, *_ = report
     pending = section(page, "Waiting for a hand grade")
     assert "8 points in 4 notebook(s)" in pending
     assert {r[0] for r in cells(pending)[1:]} == {"bob", "eve", "cy", ESCAPED}
     late = cells(section(page, "Late submissions"))
     assert [(r[0], r[3]) for r in late[1:]] == [("bob", "1")]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", late[1][2])  # when it was collected
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", late[1][2])  # when it was collected
     unrun = section(page, "Not graded to the end")
     assert "2 missing, 1 unreadable" in unrun
     assert {(r[0], r[1]) for r in cells(unrun)[1:]} == {("missing", "dee"), ("missing", "gus"),
@@ -204,7 +229,7 @@ class Loads(HTMLParser):
 
 
 def test_the_page_is_inert_and_escapes_student_names(report):
-    _, page, _ = report
+    _, page, *_ = report
     parser = Loads()
     parser.feed(page)
     assert "script" not in parser.tags and "<script" not in page.lower()
@@ -216,8 +241,18 @@ def test_the_page_is_inert_and_escapes_student_names(report):
     assert page.index("<nav>") < page.index("<section") and "href='#a0'>00-mini</a>" in page
 
 
+def test_hidden_tests_stay_hidden_in_the_records_and_the_page(report):
+    _, page, _, ws = report
+    records = sorted((ws / ".autodiff-course" / "checks").glob("*/*/*.json"))
+    assert len(records) == 5  # the five graded students; gus's went with his grade
+    texts = [page, *(p.read_text() for p in records)]
+    assert "a hidden test failed: double of a hidden value" in records[0].read_text()  # O'Brien
+    for secret in (HIDDEN_MARKER, HIDDEN_NAME, HIDDEN_INPUT, HIDDEN_EXPECTED, "student.eval"):
+        assert not any(secret in text for text in texts), secret
+
+
 def test_the_plot_is_inline_with_labelled_axes_and_a_title(report):
-    _, page, _ = report
+    _, page, *_ = report
     svg = section(page, "Score distribution")
     assert svg.lstrip().startswith("<svg")
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
