@@ -289,12 +289,15 @@ def write(ws: Workspace) -> tuple[Path, list[Assignment]]:
 
     assignments = build(ws)
     folder = ws.path / "report"
-    folder.mkdir(parents=True, exist_ok=True)
-    write_questions_csv(folder / "questions.csv", assignments)
     target = folder / "index.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(page(assignments))
-    tmp.replace(target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_questions_csv(folder / "questions.csv", assignments)
+        tmp = target.with_suffix(".html.tmp")
+        tmp.write_text(page(assignments))
+        tmp.replace(target)
+    except OSError as err:
+        raise CourseError(f"cannot write the report in {folder}: {err.strerror}") from None
     return target, assignments
 
 
