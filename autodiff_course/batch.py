@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import clean, environment, feedback, gradebook
+from . import checks, clean, environment, feedback, gradebook
 from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
@@ -203,7 +203,8 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
 
 
 def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
-    """The autograded notebook, the feedback page and the instructor's log of one notebook."""
+    """The autograded notebook, the feedback page, its verdicts for the class report
+    (:mod:`autodiff_course.checks`) and the instructor's log of one notebook."""
     folder = result.student, result.assignment
     if result.autograded is not None:
         write(result.autograded, ws.autograded.joinpath(*folder, f"{result.notebook}.ipynb"))
@@ -216,6 +217,7 @@ def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     target = ws.feedback.joinpath(*folder, f"{result.notebook}.html")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page)
+    checks.save(ws, *folder, result.notebook, str(row.status), result.parts)
     logs = ws.state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / f"{result.student}--{result.assignment}.log").write_text(clean.text(result.log))
@@ -231,6 +233,7 @@ def _write_unrun(ws: Workspace, rows: list[Row], students: dict[str, str],
             continue  # such a name never reaches a path
         ledger.drop(student, row.assignment)
         shutil.rmtree(ws.autograded / student / row.assignment, ignore_errors=True)
+        checks.forget(ws, student, row.assignment)
         stale.append((row.assignment, student))
         page = ws.feedback / student / row.assignment / f"{row.notebook}.html"
         page.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The ``autodiff-course`` command: release, autograde, validate, demo.
+"""The ``autodiff-course`` command: release, autograde, validate, report, demo.
 
 Exit status: 0 success; 1 the check failed (validate found failing tests, release --check found a
 stale release); 2 the tool could not run (the message says what to fix); 130 interrupted.
@@ -100,6 +100,15 @@ def _release_feedback(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from . import class_report
+    from .layout import Workspace
+
+    path, assignments = class_report.write(Workspace.at(args.workspace, args.db_url))
+    print(class_report.summary(path, assignments))
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import demo
 
@@ -181,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nbgrader's exchange root (default: the one jupyter-config/ sets up "
                         "for make lab, grading/exchange)")
     p.set_defaults(run=_release_feedback)
+
+    p = sub.add_parser("report", help="write WORKSPACE/report/index.html: per assignment the "
+                                      "score distribution, per-question figures, failing checks, "
+                                      "hand grades pending, late and ungraded work")
+    p.add_argument("workspace", metavar="WORKSPACE", help="a workspace autograde has written")
+    p.add_argument("--db-url", metavar="URL",
+                   help="the workspace's gradebook database, if not its sqlite file")
+    p.set_defaults(run=_report)
 
     p = sub.add_parser("demo", parents=[common],
                        help="release and grade sample submissions in a temporary workspace")
