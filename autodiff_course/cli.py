@@ -18,6 +18,7 @@ from .records import GradingOptions
 DEFAULT_TIMEOUT = int(GradingOptions().timeout)
 
 DEFAULT_LIMITS = Limits()
+DEFAULT_TOP, DEFAULT_THRESHOLD = 20, 0.5  # similarity: the pairs the page shows
 
 
 def _root(args) -> Path:
@@ -79,6 +80,24 @@ def _demo(args) -> int:
     from .demo import demo
 
     demo(_root(args), workspace=Path(args.workspace) if args.workspace else None, jobs=args.jobs)
+    return 0
+
+
+def _similarity(args) -> int:
+    from . import clean, similarity, similarity_page
+    from .layout import Workspace
+
+    ws = Workspace.at(args.workspace)
+    pairs, skipped = similarity.scan(ws, _root(args), args.assignment or None)
+    for s in skipped:
+        print(f"not compared: {clean.line(s.student, 100)}/{s.assignment}: "
+              f"{clean.line(s.reason, 300)}", file=sys.stderr)
+    csv_path, html_path = ws.path / "similarity.csv", ws.path / "similarity" / "index.html"
+    similarity.write_csv(csv_path, pairs)
+    shown = similarity.top_pairs(pairs, args.threshold, args.top)
+    similarity_page.write(html_path, shown, total=len(pairs), threshold=args.threshold)
+    print(similarity.summary(pairs, shown, args.threshold))
+    print(f"all pairs: {csv_path}\nside by side: {html_path}")
     return 0
 
 
@@ -147,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not use bubblewrap even where it is installed")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_validate, course_root=None)
+
+    p = sub.add_parser("similarity", parents=[common],
+                       help="pairs of students whose answers share code: WORKSPACE/similarity.csv "
+                            "and WORKSPACE/similarity/index.html")
+    p.add_argument("workspace", metavar="WORKSPACE", help="a grading workspace (its submitted/)")
+    p.add_argument("--assignment", action="append", metavar="ID",
+                   help="only this assignment (repeatable; default: every one submitted)")
+    p.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
+                   help=f"pairs shown side by side and printed (default {DEFAULT_TOP})")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SCORE",
+                   help="show pairs scoring at least this, 0 to 1 (default "
+                        f"{DEFAULT_THRESHOLD}; similarity.csv has every pair sharing code)")
+    p.set_defaults(run=_similarity)
 
     p = sub.add_parser("demo", parents=[common],
                        help="release and grade sample submissions in a temporary workspace")
