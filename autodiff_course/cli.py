@@ -101,6 +101,20 @@ def _similarity(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from . import clean, export
+    from .layout import Workspace
+
+    done = export.export(Workspace.at(args.workspace), args.format,
+                         Path(args.output) if args.output else None,
+                         Path(args.roster) if args.roster else None)
+    for warning in done.warnings:
+        print(f"warning: {clean.line(warning, 2000)}", file=sys.stderr)
+    print(f"{done.students} students x {done.assignments} assignments -> {done.path} "
+          f"({args.format})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff-course",
@@ -179,6 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show pairs scoring at least this, 0 to 1 (default "
                         f"{DEFAULT_THRESHOLD}; similarity.csv has every pair sharing code)")
     p.set_defaults(run=_similarity)
+
+    p = sub.add_parser("export", help="grades.csv as a gradebook file for Canvas or Moodle "
+                                      "(one row per student, one column per assignment)")
+    p.add_argument("workspace", metavar="WORKSPACE", help="a grading workspace (its grades.csv)")
+    p.add_argument("--format", required=True, metavar="canvas|moodle|csv",
+                   help="canvas: Canvas's gradebook import; moodle: Moodle's CSV grade import; "
+                        "csv: student, assignments, total")
+    p.add_argument("--output", metavar="PATH",
+                   help="the file to write (default WORKSPACE/exports/FORMAT.csv)")
+    p.add_argument("--roster", metavar="ROSTER.csv",
+                   help="maps folder names to LMS ids: columns student, and name, id, "
+                        "sis_user_id, sis_login_id, section (Canvas) or email, idnumber (Moodle)")
+    p.set_defaults(run=_export, course_root=None)
 
     p = sub.add_parser("demo", parents=[common],
                        help="release and grade sample submissions in a temporary workspace")
