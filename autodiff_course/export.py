@@ -70,6 +70,12 @@ class Gradebook:
     totals: dict[str, dict[str, float | None]]
     warnings: list[str] = field(default_factory=list)
 
+    def pending(self, people: list[Person]) -> list[str]:
+        """``student (assignment)`` for each exported cell left empty for manual points."""
+        return [f"{clean.line(p.student, 60)} ({a})" for p in people for a in self.assignments
+                if a in self.totals.get(_key(p.student), {})
+                and self.totals[_key(p.student)][a] is None]
+
 
 def _key(name: str) -> str:
     """A student's name as grades.csv holds it (cleaned, a formula start neutralised)."""
@@ -90,24 +96,17 @@ def gradebook(ws: Workspace) -> Gradebook:
         raise CourseError(f"{ws.grades_csv} has no grades: grade first")
     notebook_max: dict[str, dict[str, float]] = defaultdict(dict)
     totals: dict[str, dict[str, float | None]] = defaultdict(dict)
-    pending: list[str] = []
     for r in rows:
         best = notebook_max[r.assignment].get(r.notebook, 0.0)
         notebook_max[r.assignment][r.notebook] = max(best, r.max_score)
         cells = totals[_key(r.student)]
         if r.pending_manual > 0:
-            if cells.get(r.assignment, 0.0) is not None:
-                pending.append(f"{clean.line(r.student, 60)} ({r.assignment})")
             cells[r.assignment] = None
         elif cells.get(r.assignment, 0.0) is not None:
             cells[r.assignment] = cells.get(r.assignment, 0.0) + r.score
     assignments = sorted(notebook_max)
-    book = Gradebook(assignments, {a: sum(notebook_max[a].values()) for a in assignments},
+    return Gradebook(assignments, {a: sum(notebook_max[a].values()) for a in assignments},
                      dict(totals))
-    if pending:
-        book.warnings.append(f"left empty, manual points still to grade (formgrader): "
-                             f"{', '.join(pending)}")
-    return book
 
 
 def read_roster(path: Path) -> list[Person]:
@@ -220,6 +219,10 @@ def export(ws: Workspace, fmt: str, output: Path | None = None,
     people_list = read_roster(roster) if roster else None
     book = gradebook(ws)
     people = people_for(book, people_list)
+    pending = book.pending(people)
+    if pending:
+        book.warnings.append("left empty, manual points still to grade (formgrader): "
+                             + ", ".join(pending))
     path = Path(output) if output else ws.path / "exports" / f"{fmt}.csv"
     write(path, table(fmt, book, people))
     return Exported(path, len(people), len(book.assignments), book.warnings)

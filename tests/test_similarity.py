@@ -209,7 +209,36 @@ def test_page_escapes_student_code_and_names_and_runs_nothing(outcome):
     assert "<script" not in page.lower() and "<img" not in page.lower()
     assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;bob" in page
-    assert page.count("<mark>") >= 7  # the shared answers are marked
+    marks = re.findall(r"<mark>(.*?)</mark>", page, re.DOTALL)
+    assert len(marks) >= 7  # the shared answers are marked ...
+    # ... and no given line: the skeleton's def lines and docstrings are never marked
+    assert not [m for m in marks if "&quot;&quot;&quot;" in m or "def numerical_gradient" in m]
     assert "http://" not in page and "https://" not in page  # nothing remote: works offline
     # the top pair is printed, with its score
     assert re.search(r"\d\.\d\d\s+" + TOPIC + r"\s+", outcome["stdout"])
+
+
+def test_overlap_agrees_with_copydetect():
+    """similarity.overlap is copydetect's compare_files on whole arrays: the same shares and
+    ranges, on a copy, a partial copy and an unrelated pair, with and without given code."""
+    from copydetect import compare_files
+
+    from autodiff_course.similarity import _fingerprint, overlap
+
+    honest = "\n\n".join(HONEST.values())
+    renamed = disguised(honest)
+    partial = "\n\n".join(list(HONEST.values())[:3]) + "\n\ndef extra(q):\n    return q * q + 1"
+    given = _fingerprint(HONEST["central-difference-answer"]).hashes
+    cases = 0
+    for boilerplate in (frozenset(), frozenset(given)):
+        prints = [_fingerprint(code, boilerplate) for code in (honest, renamed, partial,
+                                                              "x = 1\n")]
+        for i, a in enumerate(prints):
+            for b in prints[i + 1:]:
+                _, shares, ranges = compare_files(a, b)
+                mine, my_ranges = overlap(a, b)
+                assert np.allclose(shares, mine)
+                for theirs, ours in zip(ranges, my_ranges, strict=True):
+                    assert np.array_equal(np.asarray(theirs).reshape(-1), ours.reshape(-1))
+                cases += max(mine) > 0
+    assert cases >= 4  # the copies did share code
