@@ -87,6 +87,8 @@ def _similarity(args) -> int:
     from . import clean, similarity, similarity_page
     from .layout import Workspace
 
+    if args.top < 0 or not 0.0 <= args.threshold <= 1.0:
+        raise CourseError("--top takes a count (0 or more) and --threshold a score from 0 to 1")
     ws = Workspace.at(args.workspace)
     pairs, skipped = similarity.scan(ws, _root(args), args.assignment or None)
     for s in skipped:

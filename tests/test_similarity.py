@@ -242,3 +242,13 @@ def test_overlap_agrees_with_copydetect():
                     assert np.array_equal(np.asarray(theirs).reshape(-1), ours.reshape(-1))
                 cases += max(mine) > 0
     assert cases >= 4  # the copies did share code
+
+
+def test_a_workspace_without_submissions_is_one_line_and_exit_2(tmp_path, capsys):
+    from autodiff_course.cli import main
+
+    assert main(["similarity", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "submitted does not exist: grade the submissions first" in err
+    assert main(["similarity", str(tmp_path), "--assignment", "99-nope"]) == 2
+    assert "unknown assignment '99-nope'" in capsys.readouterr().err
