@@ -158,10 +158,8 @@ def people_for(book: Gradebook, roster: list[Person] | None) -> list[Person]:
 
 
 def table(fmt: str, book: Gradebook, people: list[Person]) -> list[list[str]]:
-    """The rows of the export file (header first), text cells not yet made CSV-safe."""
-    if fmt not in FORMATS:
-        raise CourseError(f"unknown format {clean.line(fmt, 40)!r}: use one of "
-                          f"{', '.join(FORMATS)}")
+    """The rows of the export file for ``fmt`` (one of :data:`FORMATS`), header first, text
+    cells not yet made CSV-safe."""
 
     def scores(person: Person) -> list[str]:
         cells = book.totals.get(_key(person.student), {})
