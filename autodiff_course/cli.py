@@ -18,6 +18,7 @@ from .records import GradingOptions
 DEFAULT_TIMEOUT = int(GradingOptions().timeout)
 
 DEFAULT_LIMITS = Limits()
+DEFAULT_TOP, DEFAULT_THRESHOLD = 20, 0.5  # similarity: the pairs the page shows
 
 
 def _root(args) -> Path:
@@ -116,6 +117,40 @@ def _demo(args) -> int:
     return 0
 
 
+def _similarity(args) -> int:
+    from . import clean, similarity, similarity_page
+    from .layout import Workspace
+
+    if args.top < 0 or not 0.0 <= args.threshold <= 1.0:
+        raise CourseError("--top takes a count (0 or more) and --threshold a score from 0 to 1")
+    ws = Workspace.at(args.workspace)
+    pairs, skipped = similarity.scan(ws, _root(args), args.assignment or None)
+    for s in skipped:
+        print(f"not compared: {clean.line(s.student, 100)}/{s.assignment}: "
+              f"{clean.line(s.reason, 300)}", file=sys.stderr)
+    csv_path, html_path = ws.path / "similarity.csv", ws.path / "similarity" / "index.html"
+    similarity.write_csv(csv_path, pairs)
+    shown = similarity.top_pairs(pairs, args.threshold, args.top)
+    similarity_page.write(html_path, shown, total=len(pairs), threshold=args.threshold)
+    print(similarity.summary(pairs, shown, args.threshold))
+    print(f"all pairs: {csv_path}\nside by side: {html_path}")
+    return 0
+
+
+def _export(args) -> int:
+    from . import clean, export
+    from .layout import Workspace
+
+    done = export.export(Workspace.at(args.workspace), args.format,
+                         Path(args.output) if args.output else None,
+                         Path(args.roster) if args.roster else None)
+    for warning in done.warnings:
+        print(f"warning: {clean.line(warning, 2000)}", file=sys.stderr)
+    print(f"{done.students} students x {done.assignments} assignments -> {done.path} "
+          f"({args.format})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff-course",
@@ -198,6 +233,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db-url", metavar="URL",
                    help="the workspace's gradebook database, if not its sqlite file")
     p.set_defaults(run=_report)
+
+    p = sub.add_parser("similarity", parents=[common],
+                       help="pairs of students whose answers share code: WORKSPACE/similarity.csv "
+                            "and WORKSPACE/similarity/index.html")
+    p.add_argument("workspace", metavar="WORKSPACE", help="a grading workspace (its submitted/)")
+    p.add_argument("--assignment", action="append", metavar="ID",
+                   help="only this assignment (repeatable; default: every one submitted)")
+    p.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
+                   help=f"pairs shown side by side and printed (default {DEFAULT_TOP})")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SCORE",
+                   help="show pairs scoring at least this, 0 to 1 (default "
+                        f"{DEFAULT_THRESHOLD}; similarity.csv has every pair sharing code)")
+    p.set_defaults(run=_similarity)
+
+    p = sub.add_parser("export", help="grades.csv as a gradebook file for Canvas or Moodle "
+                                      "(one row per student, one column per assignment)")
+    p.add_argument("workspace", metavar="WORKSPACE", help="a grading workspace (its grades.csv)")
+    p.add_argument("--format", required=True, metavar="canvas|moodle|csv",
+                   help="canvas: Canvas's gradebook import; moodle: Moodle's CSV grade import; "
+                        "csv: student, assignments, total")
+    p.add_argument("--output", metavar="PATH",
+                   help="the file to write (default WORKSPACE/exports/FORMAT.csv)")
+    p.add_argument("--roster", metavar="ROSTER.csv",
+                   help="maps folder names to LMS ids: columns student, and name, id, "
+                        "sis_user_id, sis_login_id, section (Canvas) or email, idnumber (Moodle)")
+    p.set_defaults(run=_export, course_root=None)
 
     p = sub.add_parser("demo", parents=[common],
                        help="release and grade sample submissions in a temporary workspace")
