@@ -188,13 +188,41 @@ def _notes(folder: Path, expected: set[str], picks: Picks, student: str,
     for name in sorted(expected):
         notebook = name[:-len(".ipynb")]
         _, others, note = find_notebook(folder, notebook, picks.get(student, assignment, notebook))
-        if note:
-            notes.append(note)
+        if note:  # find_notebook speaks of a grading done; here it is still to come
+            notes.append("autograde grades " + note.removeprefix("graded ")
+                         if note.startswith("graded ") else note)
         extras = [o for o in others if o not in expected]
         if extras:
             notes.append(f"also {', '.join(extras[:5])} (not graded; `autodiff-course pick` "
                          "grades another)")
     return [clean.line(n, 300) for n in notes]
+
+
+def _collect_one(ws: Workspace, student: str, assignment: str, folder: os.DirEntry, label: str,
+                 expected: dict[str, set[str]], times: CollectionTimes, picks: Picks,
+                 report: Report) -> Collected | None:
+    problem = name_problem(student)
+    if problem:
+        report.problems.append(f"{label}: the student name {problem}; rename the folder (not "
+                               "collected)")
+        return None
+    files = _read_notebooks(folder, label, report)
+    if files is None:
+        return None
+    target = ws.submitted / student / assignment
+    held = _current(target)
+    state = "new" if not held else "unchanged" if held == files else "changed"
+    now = datetime.now(UTC)
+    try:
+        _store(target, files, held)
+    except OSError as err:
+        report.problems.append(f"{label}: cannot write {target} ({err.strerror}); not "
+                               "collected")
+        return None
+    for name, raw in files.items():
+        times.time_of(CollectionTimes.key(student, assignment, name), raw, now)
+    return Collected(student, assignment, state, sorted(files),
+                     _notes(target, expected[assignment], picks, student, assignment))
 
 
 def collect(source: Path, *, root: Path, workspace: Path) -> Report:
@@ -203,9 +231,15 @@ def collect(source: Path, *, root: Path, workspace: Path) -> Report:
     if not source.is_dir():
         raise CourseError(f"{source} is not a folder: give nbgrader's exchange inbound folder "
                           "or a folder laid out <student>/<id>/<id>.ipynb")
+    root = Path(root).resolve()
     ws = Workspace.at(workspace)
     if ws.path == root or ws.path in root.parents:
         raise CourseError(f"the workspace {ws.path} must not be the course root or above it")
+    try:
+        ws.state.mkdir(parents=True, exist_ok=True)
+        ws.submitted.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CourseError(f"cannot write the workspace {ws.path}: {err.strerror}") from None
     known = assignment_ids(root)
     expected = {a: {f"{p.stem}.ipynb" for p in source_notebooks(root, a)} for a in known}
     inbound = _inbound(source)
@@ -219,29 +253,15 @@ def collect(source: Path, *, root: Path, workspace: Path) -> Report:
     try:
         for (student, assignment), folder in sorted(found.items(), key=lambda kv: kv[0]):
             label = f"{clean.line(student, 100)}/{assignment}"
-            problem = name_problem(student)
-            if problem:
-                report.problems.append(f"{label}: the student name {problem}; rename the "
-                                       "folder (not collected)")
-                continue
-            files = _read_notebooks(folder, label, report)
-            if files is None:
-                continue
-            target = ws.submitted / student / assignment
-            held = _current(target)
-            state = ("new" if not held else "unchanged" if held == files else "changed")
-            now = datetime.now(UTC)
             try:
-                _store(target, files, held)
-            except OSError as err:
-                report.problems.append(f"{label}: cannot write {target} ({err.strerror}); "
-                                       "not collected")
+                item = _collect_one(ws, student, assignment, folder, label, expected, times,
+                                    picks, report)
+            except Exception as err:  # noqa: BLE001 - one student's trouble, not the run's
+                report.problems.append(f"{label}: could not be collected "
+                                       f"({type(err).__name__}: {clean.line(err, 200)})")
                 continue
-            for name, raw in files.items():
-                times.time_of(CollectionTimes.key(student, assignment, name), raw, now)
-            report.collected.append(Collected(student, assignment, state, sorted(files),
-                                              _notes(target, expected[assignment], picks,
-                                                     student, assignment)))
+            if item is not None:
+                report.collected.append(item)
     finally:
         times.save()
     return report

@@ -168,7 +168,7 @@ def test_a_pick_is_checked_kept_and_honoured(course):
     assert reader.extras == {("eve", MINI): [f"{MINI}.ipynb"]}
 
     # a later collect keeps the pick and says so
-    assert ("eve: graded 00-mini-Copy1.ipynb, picked by the instructor"
+    assert ("eve: autograde grades 00-mini-Copy1.ipynb, picked by the instructor"
             in summary(collect(source, root=root, workspace=ws_path)))
 
     # the picked file withdrawn: nothing is graded in its place, and the row says what to do
