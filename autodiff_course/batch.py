@@ -19,8 +19,11 @@ student, and a printed summary. The steps:
    progress bar on long batches; a worker that dies has its task re-run, and a task that cannot
    be run becomes that student's crashed rows;
 6. write each task's result as it arrives: the scores into the gradebook (manual grades
-   untouched), the pages and the log, then its ledger entry; at the end (or when interrupted)
-   grades.csv (rows of other students and assignments already there are kept) and the table.
+   untouched), the course's late penalty (:mod:`autodiff_course.late`, from the collection
+   time; recomputed for up-to-date rows too, so a changed ``course.toml`` applies without
+   grading again), the pages and the log, then its ledger entry; at the end (or when
+   interrupted) grades.csv (rows of other students and assignments already there are kept) and
+   the table.
    Everything a student wrote is cleaned before it is shown (:mod:`autodiff_course.clean`,
    :mod:`autodiff_course.feedback`).
 

@@ -4,9 +4,11 @@ Runs in the grader's main process and executes nothing. For each student folder 
 :class:`Intake` finds the notebook (never through a symbolic link), reads it with
 :mod:`autodiff_course.submission` (rebuilt clean, or refused with a reason), normalises it
 against the release nbgrader would make of ``solutions/``, keeps the file as handed in under the
-workspace's ``submitted/``, and records when the grader first saw that content
-(:class:`CollectionTimes`): the submission time is the grader's own clock, never a student's
-``timestamp.txt``.
+workspace's ``submitted/``, and takes its submission time from :class:`CollectionTimes`: when
+``autodiff-course collect`` copied that content, or else when the grader first saw it; always the
+grader's own clock, never a student's ``timestamp.txt``. The instructor's choice of file
+(:mod:`autodiff_course.picks`) is honoured, and notebooks found beside the graded one are
+counted (:attr:`Intake.extras`).
 """
 
 from __future__ import annotations
