@@ -77,14 +77,11 @@ def exchange_time(text: str) -> datetime | None:
 
     try:
         pieces = text.split(" ")
-        if len(pieces) == 3:
-            zone = tz.gettz(pieces[2]) if not pieces[2].lstrip("+-").isdigit() else None
-            when = parser.parse(" ".join(pieces[:2]))
-            when = when.replace(tzinfo=zone or UTC)
-        else:
+        if len(pieces) == 3 and pieces[2].isalpha():  # a zone name: UTC, CET ...
+            when = parser.parse(" ".join(pieces[:2])).replace(tzinfo=tz.gettz(pieces[2]))
+        else:  # a numeric offset, or none (then UTC)
             when = parser.parse(text)
-            when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        return when.astimezone(UTC)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
         return None
 
@@ -243,7 +240,8 @@ def collect(source: Path, *, root: Path, workspace: Path) -> Report:
     known = assignment_ids(root)
     expected = {a: {f"{p.stem}.ipynb" for p in source_notebooks(root, a)} for a in known}
     inbound = _inbound(source)
-    exchange = any(exchange_name(e.name, known) for e in entries(inbound))
+    exchange = inbound.name == "inbound" or any(exchange_name(e.name, known)
+                                                for e in entries(inbound))
     report = Report(inbound if exchange else source, "exchange" if exchange else "folders",
                     ws.submitted, datetime.now(UTC))
     found = (_from_exchange(inbound, known, report) if exchange

@@ -206,3 +206,19 @@ def test_the_commands_print_what_they_did_and_stop_on_bad_input(course):
     chosen = run_cli("pick", "draft.ipynb", "--student", "ada", "--assignment", MINI,
                      "--course-root", root, "--workspace", ws)
     assert chosen.returncode == 0 and "grades draft.ipynb instead of" in chosen.stdout
+
+
+def test_exchange_folder_names_and_their_timestamps():
+    from autodiff_course.collect import exchange_name, exchange_time
+
+    known = [MINI]
+    assert exchange_name(f"ada+{MINI}+2026-12-06 11:49:31.530836 UTC+M2d_smUTFq7C", known) == (
+        "ada", MINI, "2026-12-06 11:49:31.530836 UTC")
+    assert exchange_name(f"ada+{MINI}+2026-12-06 11:49:31 UTC", known)[0] == "ada"  # no random
+    for name in ("ada", "ada+99-other+2026-12-06 UTC+x", f"+{MINI}+t+x", f"a+{MINI}+t+x+y"):
+        assert exchange_name(name, known) is None
+    utc = datetime(2026, 12, 6, 10, 49, 31, tzinfo=UTC)
+    assert exchange_time("2026-12-06 11:49:31 +0100") == utc
+    assert exchange_time("2026-12-06 11:49:31 CET") == utc
+    assert exchange_time("2026-12-06 10:49:31 UTC") == utc
+    assert exchange_time("not a time") is None
