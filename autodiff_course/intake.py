@@ -133,6 +133,8 @@ class Intake:
                 continue
             picked = self.picks.get(name, assignment, notebook)
             path, others, note = find_notebook(folder, notebook, picked)
+            siblings = {f"{n}.ipynb" for n in self.max_scores[assignment] if n != notebook}
+            others = [o for o in others if o not in siblings]  # another notebook's own file
             notes = [note] if note else []
             if others:
                 self.extras.setdefault((name, assignment), []).extend(others)
@@ -143,7 +145,8 @@ class Intake:
                 found = clean.line(", ".join(listing[:5]), 200) or "nothing"
                 what = (clean.line(note, 300) if picked else
                         f"no {notebook}.ipynb in the submission")
-                rows.append(row(Status.MISSING, f"{what} (found: {found})"))
+                hint = "; `autodiff-course pick` chooses one" if others and not picked else ""
+                rows.append(row(Status.MISSING, f"{what} (found: {found}){hint}"))
                 continue
             try:
                 raw = read_file(path)

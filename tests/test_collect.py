@@ -222,3 +222,22 @@ def test_exchange_folder_names_and_their_timestamps():
     assert exchange_time("2026-12-06 11:49:31 CET") == utc
     assert exchange_time("2026-12-06 10:49:31 UTC") == utc
     assert exchange_time("not a time") is None
+
+
+def test_without_the_expected_notebook_one_other_is_graded_and_several_are_not_guessed(course):
+    root, release, answered, base = course
+    source, ws_path = base / "lms", base / "ws"
+    put(source, "ada", MINI, answered, name=f"{MINI} (1).ipynb")
+    put(source, "bob", MINI, answered, name="a.ipynb")
+    put(source, "bob", MINI, release, name="b.ipynb")
+    collect(source, root=root, workspace=ws_path)
+    reader = Intake(root, Workspace.at(ws_path), [MINI])
+    students = {e.name: e for e in os.scandir(ws_path / "submitted")}
+
+    rows, task = reader.read(students["ada"], MINI)
+    assert rows == [] and task.notes[MINI][0] == "graded 00-mini (1).ipynb (expected 00-mini.ipynb)"
+    rows, task = reader.read(students["bob"], MINI)
+    assert task is None and [r.status for r in rows] == [Status.MISSING]
+    assert rows[0].message == ("no 00-mini.ipynb in the submission (found: a.ipynb, b.ipynb); "
+                               "`autodiff-course pick` chooses one")
+    assert set(reader.extras) == {("bob", MINI)}
