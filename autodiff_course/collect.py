@@ -188,7 +188,7 @@ def _notes(folder: Path, expected: set[str], picks: Picks, student: str,
         if note:  # find_notebook speaks of a grading done; here it is still to come
             notes.append("autograde grades " + note.removeprefix("graded ")
                          if note.startswith("graded ") else note)
-        extras = [o for o in others if o not in expected]
+        extras = [o for o in others if o not in expected - {name}]  # not a sibling's own
         if extras:
             notes.append(f"also {', '.join(extras[:5])} (not graded; `autodiff-course pick` "
                          "grades another)")
