@@ -175,8 +175,9 @@ def _apply_late(ws: Workspace, policy: late.LatePolicy, rows: list[tuple[Row, st
     row gets the totals, the collection time and the policy's note in place of any earlier one.
     """
     ran = [(row, student) for row, student in rows if row.status.ran]
-    if not ran:
-        return
+    if not policy.deadlines and not any(r.late_penalty or late.has_note(r.message)
+                                        for r, _ in ran):
+        return  # no deadlines and nothing left of an earlier policy: no gradebook work
     decisions: dict[tuple[str, str, str], late.Decision] = {}
 
     def decide(entry: gradebook.LateEntry, score: float, max_score: float) -> float:

@@ -328,10 +328,18 @@ def utc_naive(when: datetime | None) -> datetime | None:
 
 
 def set_duedates(ws: Workspace, duedates: dict[str, datetime | None]) -> None:
-    """Each assignment's ``Assignment.duedate`` (None: no deadline), as nbgrader keeps it."""
+    """Each assignment's ``Assignment.duedate`` (None: no deadline), as nbgrader keeps it.
+
+    Without a deadline no extension is kept either: nbgrader adds a submission's extension to
+    its assignment's duedate, which fails on a missing one (Formgrader would too).
+    """
     with opened(ws) as gb:
         for assignment, due in duedates.items():
-            gb.find_assignment(assignment).duedate = utc_naive(due)
+            found = gb.find_assignment(assignment)
+            found.duedate = utc_naive(due)
+            if due is None:
+                for submission in found.submissions:
+                    submission.extension = None
         gb.db.commit()
 
 

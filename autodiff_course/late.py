@@ -114,6 +114,11 @@ class LatePolicy:
                                        f"{unit}{'s' if periods != 1 else ''} x {rate}{capped})")
 
 
+def has_note(message: str) -> bool:
+    """Whether ``message`` starts with a note of this module's."""
+    return _NOTE.match(message) is not None
+
+
 def with_note(message: str, note: str) -> str:
     """``message`` with its late note (if any) replaced by ``note``, at its head where the
     printed table shows it."""

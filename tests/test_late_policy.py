@@ -212,6 +212,15 @@ def test_autograde_applies_the_policy_from_the_collection_time(tmp_path):
     assert "picked by the instructor" in rows[("eve", MINI)]["message"]  # the pick holds
     assert _gradebook(ws)["bob"][:2] == (5.0, 0.0)
 
+    # no course.toml any more: nobody is late, nothing of the old policy is left
+    (root / "course.toml").unlink()
+    out, rows = autograde()
+    assert {s: (r["score"], r["late_penalty"]) for (s, _), r in rows.items()} == {
+        s: ("5", "0") for s in ("ada", "bob", "dan", "eve")}
+    assert not any("late by" in r["message"] for r in rows.values())
+    assert {s: v[:4] for s, v in _gradebook(ws).items()} == {
+        s: (0.0, 5.0, 0, None) for s in ("ada", "bob", "dan", "eve")}
+
     # a bad policy stops the run before anything is done, in one line
     _write_policy(root, deadline.replace(tzinfo=None), 'penalty = "zero"', extension)
     bad = run_cli("autograde", ws / "submitted", "--course-root", root, "--workspace", ws,
