@@ -423,6 +423,10 @@ def summary(outcome: Outcome) -> str:
     lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}",
              f"this run: {outcome.executed} notebooks graded, {outcome.up_to_date} up to date "
              "(not graded again)"]
+    penalised = [r.late_penalty for r in rows if r.late_penalty]
+    if penalised:
+        lines.append(f"late penalties (course.toml): {len(penalised)} notebooks, "
+                     f"{sum(penalised):g} points off in all")
     if outcome.extra_notebooks:
         lines.append(f"{outcome.extra_notebooks} submissions hold notebooks beside the graded "
                      "one (see their rows; `autodiff-course pick` grades another)")

@@ -178,6 +178,7 @@ def test_autograde_applies_the_policy_from_the_collection_time(tmp_path):
     out, rows = autograde()
     assert "this run: 4 notebooks graded" in out
     assert "1 submissions hold notebooks beside the graded one" in out
+    assert "late penalties (course.toml): 1 notebooks, 1.5 points off in all" in out
     scores = {s: (float(rows[(s, MINI)]["score"]), float(rows[(s, MINI)]["late_penalty"]))
               for s in ("ada", "bob", "dan", "eve")}
     # 5 automatic points each; bob is late by under a second: 1 started day x 1.5 points
