@@ -19,8 +19,11 @@ student, and a printed summary. The steps:
    progress bar on long batches; a worker that dies has its task re-run, and a task that cannot
    be run becomes that student's crashed rows;
 6. write each task's result as it arrives: the scores into the gradebook (manual grades
-   untouched), the pages and the log, then its ledger entry; at the end (or when interrupted)
-   grades.csv (rows of other students and assignments already there are kept) and the table.
+   untouched), the course's late penalty (:mod:`autodiff_course.late`, from the collection
+   time; recomputed for up-to-date rows too, so a changed ``course.toml`` applies without
+   grading again), the pages and the log, then its ledger entry; at the end (or when
+   interrupted) grades.csv (rows of other students and assignments already there are kept) and
+   the table.
    Everything a student wrote is cleaned before it is shown (:mod:`autodiff_course.clean`,
    :mod:`autodiff_course.feedback`).
 
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import checks, clean, environment, feedback, gradebook
+from . import checks, clean, environment, feedback, gradebook, late
 from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
@@ -73,6 +76,7 @@ class Outcome:
     up_to_date: int = 0  # notebooks whose stored grade still held: not graded again
     scheduler: str | None = None
     graded: list[tuple[str, str]] = field(default_factory=list)  # (student, assignment) run
+    extra_notebooks: int = 0  # submissions with notebooks beside the graded one
 
 
 def _student_folders(submissions: Path) -> list[os.DirEntry]:
@@ -163,12 +167,54 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
             row.pending_manual, row.late_penalty = now.pending, now.late_penalty
 
 
+def _apply_late(ws: Workspace, policy: late.LatePolicy, rows: list[tuple[Row, str]],
+                times: dict[tuple[str, str], datetime], log) -> None:
+    """The late policy, from scratch, on rows that ran: (row, the student's folder name).
+
+    The penalty goes into the gradebook (:func:`autodiff_course.gradebook.apply_late`) and the
+    row gets the totals, the collection time and the policy's note in place of any earlier one.
+    """
+    ran = [(row, student) for row, student in rows if row.status.ran]
+    if not policy.deadlines and not any(r.late_penalty or late.has_note(r.message)
+                                        for r, _ in ran):
+        return  # no deadlines and nothing left of an earlier policy: no gradebook work
+    decisions: dict[tuple[str, str, str], late.Decision] = {}
+
+    def decide(entry: gradebook.LateEntry, score: float, max_score: float) -> float:
+        decision = policy.decide(entry.assignment, entry.student,
+                                 times.get((entry.student, entry.assignment)), score, max_score)
+        decisions[(entry.assignment, entry.student, entry.notebook)] = decision
+        return decision.penalty
+
+    entries = [gradebook.LateEntry(row.assignment, student, row.notebook,
+                                   policy.deadline(row.assignment, student))
+               for row, student in ran]
+    try:
+        found = gradebook.apply_late(ws, entries, decide)
+    except Exception as err:  # noqa: BLE001 - the rows stand; the next run applies it again
+        log(f"the late policy could not be applied: {clean.line(err, 300)}")
+        for row, _ in ran:
+            row.message += f"; the late policy could not be applied ({type(err).__name__})"
+        return
+    for row, student in ran:
+        key = (row.assignment, student, row.notebook)
+        if key not in found:
+            continue
+        now = found[key]
+        row.score, row.max_score = now.score, now.max_score
+        row.pending_manual, row.late_penalty = now.pending, now.late_penalty
+        when = times.get((student, row.assignment))
+        if when is not None:
+            row.collected = when.isoformat()
+        row.message = late.with_note(row.message, decisions[key].note)
+
+
 def _pending_note(points: float) -> str:
     return f"; {points:g} points await manual grading (written answers)" if points else ""
 
 
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
-                   log) -> list[Row]:
+                   policy: late.LatePolicy, log) -> list[Row]:
     rows = []
     for result in results:
         max_score = reader.max_scores[result.assignment][result.notebook]
@@ -184,6 +230,7 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                 row.pending_manual, row.late_penalty = totals.pending, totals.late_penalty
                 row.collected = when.isoformat()
                 row.message += _pending_note(totals.pending)
+                _apply_late(ws, policy, [(row, result.student)], reader.times, log)
             else:
                 gradebook.forget(ws, [(result.assignment, result.student)])
         except Exception as err:  # noqa: BLE001 - the row still says what happened
@@ -267,6 +314,7 @@ def autograde(
     started = time.perf_counter()
     environment.prepare()
     root = check_course_root(root)
+    policy = late.load(root, assignment_ids(root))  # a bad course.toml stops the run first
     if jobs < 1:
         raise CourseError("--jobs must be at least 1")
     if options.timeout < 1:
@@ -298,15 +346,16 @@ def autograde(
         if before_grading is not None:
             before_grading(ws)
         folders = _students(submissions, students)  # the demo's are written just above
+        gradebook.set_duedates(ws, {a: policy.deadlines.get(a) for a in scope})
         return _run(folders, root, ws, scope, options, cluster, regrade, progress, log,
-                    started, mode)
+                    started, mode, policy)
     finally:
         cluster.close()
 
 
 def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str],
          options: GradingOptions, cluster: Cluster, regrade: bool, progress: bool, log,
-         started: float, mode: str) -> Outcome:
+         started: float, mode: str, policy: late.LatePolicy) -> Outcome:
     """Read, skip what is up to date, grade the rest writing each result as it comes."""
     reader = Intake(root, ws, scope)
     grader = grader_version()
@@ -337,6 +386,8 @@ def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str]
                 tasks.append(task)
     reader.collection.save()
     _refresh(ws, kept, names)
+    _apply_late(ws, policy, [(r, names.get(r.student, r.student)) for r in kept], reader.times,
+                log)
     rows.extend(kept)
     _write_unrun(ws, [r for r in rows if not r.status.ran], names, ledger)
 
@@ -349,7 +400,7 @@ def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str]
         setup = time.perf_counter() - started
         grading_started = time.perf_counter()
         for task, done in _grade(tasks, root, options, cluster, progress) if tasks else ():
-            new_rows = _write_results(ws, done, reader, log)
+            new_rows = _write_results(ws, done, reader, policy, log)
             if any(r.retry for r in done):
                 ledger.drop(task.student, task.assignment)
             else:
@@ -367,7 +418,7 @@ def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str]
                           f"{ws.state / 'logs'} (is --memory-mb too small?)")
     return Outcome(rows, time.perf_counter() - started, grading, len(results), ws, setup,
                    cluster.jobs, mode, up_to_date=len(kept), scheduler=cluster.scheduler,
-                   graded=graded)
+                   graded=graded, extra_notebooks=len(reader.extras))
 
 
 def summary(outcome: Outcome) -> str:
@@ -375,6 +426,13 @@ def summary(outcome: Outcome) -> str:
     lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}",
              f"this run: {outcome.executed} notebooks graded, {outcome.up_to_date} up to date "
              "(not graded again)"]
+    penalised = [r.late_penalty for r in rows if r.late_penalty]
+    if penalised:
+        lines.append(f"late penalties (course.toml): {len(penalised)} notebooks, "
+                     f"{sum(penalised):g} points off in all")
+    if outcome.extra_notebooks:
+        lines.append(f"{outcome.extra_notebooks} submissions hold notebooks beside the graded "
+                     "one (see their rows; `autodiff-course pick` grades another)")
     where = f"on {outcome.scheduler}" if outcome.scheduler else f"with --jobs {outcome.jobs}"
     if outcome.executed:
         lines.append(

@@ -1,4 +1,4 @@
-"""The ``autodiff-course`` command: release, autograde, validate, report, demo.
+"""The ``autodiff-course`` command: release, collect, autograde, grade, report and hand back.
 
 Exit status: 0 success; 1 the check failed (validate found failing tests, release --check found a
 stale release); 2 the tool could not run (the message says what to fix); 130 interrupted.
@@ -57,6 +57,28 @@ def _autograde(args) -> int:
     print(batch.summary(outcome))
     if args.no_sandbox:
         print(batch.NO_SANDBOX_WARNING, file=sys.stderr)
+    return 0
+
+
+def _workspace(args, root: Path) -> Path:
+    return Path(args.workspace) if args.workspace else default_workspace(root)
+
+
+def _collect(args) -> int:
+    from .collect import collect, summary
+
+    root = _root(args)
+    print(summary(collect(Path(args.source), root=root, workspace=_workspace(args, root))))
+    return 0
+
+
+def _pick(args) -> int:
+    from .layout import Workspace
+    from .picks import pick
+
+    root = _root(args)
+    print(pick(root, Workspace.at(_workspace(args, root)), args.student, args.assignment,
+               args.notebook_file, args.notebook))
     return 0
 
 
@@ -206,6 +228,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "just this student")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_autograde)
+
+    p = sub.add_parser("collect", parents=[common],
+                       help="copy new or changed submissions into WORKSPACE/submitted/ and "
+                            "record when (the grader's clock)")
+    p.add_argument("source", metavar="SOURCE",
+                   help="nbgrader's exchange inbound folder (grading/exchange/autodiff-course/"
+                        "inbound) or a folder laid out <student>/<id>/<id>.ipynb")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="grading workspace (default: grading/ in the course root, or "
+                        "$AUTODIFF_COURSE_WORKSPACE)")
+    p.set_defaults(run=_collect)
+
+    p = sub.add_parser("pick", parents=[common],
+                       help="grade NOTEBOOK_FILE for one student's assignment from now on "
+                            "(the expected name undoes it)")
+    p.add_argument("notebook_file", metavar="NOTEBOOK_FILE",
+                   help="a file name in WORKSPACE/submitted/<student>/<id>/")
+    p.add_argument("--student", required=True, metavar="NAME")
+    p.add_argument("--assignment", required=True, metavar="ID")
+    p.add_argument("--notebook", metavar="NAME",
+                   help="which of the assignment's notebooks (only when it has several)")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="grading workspace (default: grading/ in the course root, or "
+                        "$AUTODIFF_COURSE_WORKSPACE)")
+    p.set_defaults(run=_pick)
 
     p = sub.add_parser("validate", help="check a notebook as the grader does (visible tests); "
                                         "exit 1 unless every part passes")

@@ -30,11 +30,11 @@ import multiprocessing
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import environment
@@ -289,6 +289,7 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
     """Write the automatic score of each graded cell (None: graded by hand) and read totals."""
     from nbgrader.api import MissingEntry
 
+    timestamp = utc_naive(timestamp)
     with warnings.catch_warnings(), opened(ws) as gb:
         warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's add_submission
         gb.update_or_create_student(student)
@@ -317,3 +318,64 @@ def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
                 gb.remove_submission(assignment, student)
             except MissingEntry:
                 pass
+
+
+def utc_naive(when: datetime | None) -> datetime | None:
+    """``when`` as nbgrader stores times: UTC without a zone (a naive time is taken as UTC)."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def set_duedates(ws: Workspace, duedates: dict[str, datetime | None]) -> None:
+    """Each assignment's ``Assignment.duedate`` (None: no deadline), as nbgrader keeps it.
+
+    Without a deadline no extension is kept either: nbgrader adds a submission's extension to
+    its assignment's duedate, which fails on a missing one (Formgrader would too).
+    """
+    with opened(ws) as gb:
+        for assignment, due in duedates.items():
+            found = gb.find_assignment(assignment)
+            found.duedate = utc_naive(due)
+            if due is None:
+                for submission in found.submissions:
+                    submission.extension = None
+        gb.db.commit()
+
+
+@dataclass
+class LateEntry:
+    """One submitted notebook to which the late policy is applied."""
+
+    assignment: str
+    student: str
+    notebook: str
+    deadline: datetime | None  # the student's own (an extension when there is one)
+
+
+def apply_late(ws: Workspace, entries: list[LateEntry],
+               decide: Callable[[LateEntry, float, float], float]) -> dict[tuple, Totals]:
+    """Store ``decide(entry, raw score, max score)`` as each notebook's late penalty.
+
+    The penalty is *set* in nbgrader's ``SubmittedNotebook.late_submission_penalty`` (None when
+    0), never subtracted, so re-applying a policy cannot take points twice; a student's later
+    deadline is stored as nbgrader's ``Submission.extension``. Returns the totals by
+    (assignment, student, notebook); entries without a submission are left out.
+    """
+    from nbgrader.api import MissingEntry
+
+    found = {}
+    with opened(ws) as gb:
+        for entry in entries:
+            try:
+                sub = gb.find_submission_notebook(entry.notebook, entry.assignment, entry.student)
+            except MissingEntry:
+                continue
+            due = sub.assignment.assignment.duedate
+            mine = utc_naive(entry.deadline)
+            sub.assignment.extension = (mine - due) if due and mine and mine > due else None
+            penalty = decide(entry, float(sub.score), float(sub.max_score))
+            sub.late_submission_penalty = penalty or None
+            found[(entry.assignment, entry.student, entry.notebook)] = sub
+        gb.db.commit()
+        return {key: totals(sub) for key, sub in found.items()}

@@ -4,9 +4,11 @@ Runs in the grader's main process and executes nothing. For each student folder 
 :class:`Intake` finds the notebook (never through a symbolic link), reads it with
 :mod:`autodiff_course.submission` (rebuilt clean, or refused with a reason), normalises it
 against the release nbgrader would make of ``solutions/``, keeps the file as handed in under the
-workspace's ``submitted/``, and records when the grader first saw that content
-(:class:`CollectionTimes`): the submission time is the grader's own clock, never a student's
-``timestamp.txt``.
+workspace's ``submitted/``, and takes its submission time from :class:`CollectionTimes`: when
+``autodiff-course collect`` copied that content, or else when the grader first saw it; always the
+grader's own clock, never a student's ``timestamp.txt``. The instructor's choice of file
+(:mod:`autodiff_course.picks`) is honoured, and notebooks found beside the graded one are
+counted (:attr:`Intake.extras`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from . import clean
 from .layout import Workspace, source_notebooks
 from .notebooks import normalise_submission, points, read
+from .picks import Picks
 from .records import Status, Task
 from .release import released_notebook
 from .report import Row
@@ -37,7 +40,14 @@ def name_problem(name: str) -> str | None:
 
 
 class CollectionTimes:
-    """When the grader first saw each submitted file's content (its own clock, kept per run)."""
+    """When the grader collected each submitted file's content (its own clock).
+
+    Kept in the workspace's ``collected.json``, keyed ``student/assignment/<file name without
+    .ipynb>``: ``autodiff-course collect`` records the moment it copied a file; ``autograde``
+    looks the graded file up and, for content it has no record of (a folder graded without
+    ``collect``), records the moment it first saw it. Unchanged content keeps its time; changed
+    content gets a new one. A student's ``timestamp.txt`` and file times are never read.
+    """
 
     def __init__(self, ws: Workspace):
         self.path = ws.state / "collected.json"
@@ -48,11 +58,22 @@ class CollectionTimes:
         except (OSError, ValueError):
             self.seen = {}
 
-    def time_of(self, key: str, content: bytes) -> datetime:
-        digest = hashlib.sha256(content).hexdigest()
+    @staticmethod
+    def key(student: str, assignment: str, filename: str) -> str:
+        stem = filename[:-len(".ipynb")] if filename.endswith(".ipynb") else filename
+        return f"{student}/{assignment}/{stem}"
+
+    def known(self, key: str, content: bytes) -> bool:
+        """Whether ``content`` is what was recorded under ``key``."""
+        entry = self.seen.get(key)
+        return isinstance(entry, dict) and entry.get("sha256") == _sha256(content)
+
+    def time_of(self, key: str, content: bytes, now: datetime | None = None) -> datetime:
+        """The recorded time of ``content`` under ``key``; new content is recorded at ``now``."""
+        digest = _sha256(content)
         entry = self.seen.get(key)
         if not isinstance(entry, dict) or entry.get("sha256") != digest:
-            entry = {"sha256": digest, "first_seen": datetime.now(UTC).isoformat()}
+            entry = {"sha256": digest, "first_seen": (now or datetime.now(UTC)).isoformat()}
             self.seen[key] = entry
         try:
             return datetime.fromisoformat(entry["first_seen"])
@@ -64,6 +85,10 @@ class CollectionTimes:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.seen, indent=1, sort_keys=True))
         tmp.replace(self.path)
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 class Intake:
@@ -78,7 +103,10 @@ class Intake:
         self.max_scores = {a: {n: points(nb)[0] for n, nb in nbs.items()}
                            for a, nbs in self.sources.items()}
         self.collection = CollectionTimes(ws)
+        self.picks = Picks(ws)
         self.times: dict[tuple[str, str], datetime] = {}
+        # (student, assignment) -> notebooks found beside the graded ones
+        self.extras: dict[tuple[str, str], list[str]] = {}
 
     def read(self, student: os.DirEntry, assignment: str) -> tuple[list[Row], Task | None]:
         name = student.name
@@ -103,15 +131,22 @@ class Intake:
             if not folder.is_dir():
                 rows.append(row(Status.MISSING, f"no {assignment}/ folder in the submission"))
                 continue
-            path, others, note = find_notebook(folder, notebook)
+            picked = self.picks.get(name, assignment, notebook)
+            path, others, note = find_notebook(folder, notebook, picked)
+            siblings = {f"{n}.ipynb" for n in self.max_scores[assignment] if n != notebook}
+            others = [o for o in others if o not in siblings]  # another notebook's own file
             notes = [note] if note else []
             if others:
-                notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200))
+                self.extras.setdefault((name, assignment), []).extend(others)
+                notes.append("also found, not graded: " + clean.line(", ".join(others[:5]), 200)
+                             + " (`autodiff-course pick` grades another)")
             if path is None:
                 listing = [e.name for e in entries(folder) if not e.name.startswith(".")]
                 found = clean.line(", ".join(listing[:5]), 200) or "nothing"
-                rows.append(row(Status.MISSING, f"no {notebook}.ipynb in the submission (found: "
-                                f"{found})"))
+                what = (clean.line(note, 300) if picked else
+                        f"no {notebook}.ipynb in the submission")
+                hint = "; `autodiff-course pick` chooses one" if others and not picked else ""
+                rows.append(row(Status.MISSING, f"{what} (found: {found}){hint}"))
                 continue
             try:
                 raw = read_file(path)
@@ -121,17 +156,18 @@ class Intake:
                                 "; ".join([*notes, clean.line(str(err), 300)])))
                 continue
             normalised = normalise_submission(nb, self.releases[assignment][notebook])
-            self.times[(name, assignment)] = self.collection.time_of(f"{name}/{assignment}/"
-                                                                     f"{notebook}", raw)
-            self._keep_original(name, assignment, notebook, path, raw)
+            when = self.collection.time_of(CollectionTimes.key(name, assignment, path.name), raw)
+            earlier = self.times.get((name, assignment))
+            self.times[(name, assignment)] = max(when, earlier) if earlier else when
+            self._keep_original(name, assignment, path, raw)
             task.notebooks[notebook] = normalised.notebook
             task.notes[notebook] = [*notes, *read_notes, *normalised.notes]
         return rows, (task if task.notebooks else None)
 
-    def _keep_original(self, student: str, assignment: str, notebook: str, path: Path,
-                       raw: bytes) -> None:
-        """The file as handed in, in the workspace's submitted/ (unless graded in place)."""
-        target = self.ws.submitted / student / assignment / f"{notebook}.ipynb"
+    def _keep_original(self, student: str, assignment: str, path: Path, raw: bytes) -> None:
+        """The file as handed in, under its own name, in the workspace's submitted/ (unless
+        graded in place): a picked or renamed file never overwrites the expected one."""
+        target = self.ws.submitted / student / assignment / path.name
         if Path(path).resolve() == target.resolve():
             return
         target.parent.mkdir(parents=True, exist_ok=True)

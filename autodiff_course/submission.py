@@ -214,22 +214,32 @@ def entries(folder: Path) -> list[os.DirEntry]:
         return []
 
 
-def find_notebook(folder: Path, name: str) -> tuple[Path | None, list[str], str | None]:
+def find_notebook(folder: Path, name: str, picked: str | None = None
+                  ) -> tuple[Path | None, list[str], str | None]:
     """(the file to grade, the other notebooks found, a note) for notebook ``name``.
 
-    The expected ``<name>.ipynb`` is graded whatever it is (the reader then says what is wrong
-    with it); without it, a single other notebook is graded and the note says so. Nothing is
-    followed through a symbolic link.
+    ``picked`` is the file the instructor chose with ``autodiff-course pick``: it is graded, or,
+    when it is not there, nothing is (the note says so). Otherwise the expected
+    ``<name>.ipynb`` is graded whatever it is (the reader then says what is wrong with it);
+    without it, a single other notebook is graded and the note says so: a renamed file (a
+    browser's "(1)", an LMS's prefix) is still the student's work, and the row shows it. Nothing
+    is followed through a symbolic link.
     """
     notebooks = [e for e in entries(folder) if e.name.endswith(".ipynb")
                  and not e.name.startswith(".")]
     expected = f"{name}.ipynb"
-    chosen = next((e for e in notebooks if e.name == expected), None)
     note = None
-    if chosen is None:
-        files = [e for e in notebooks if e.is_file(follow_symlinks=False)]
-        if len(files) == 1:
-            chosen = files[0]
-            note = f"graded {chosen.name} (expected {expected})"
+    if picked and picked != expected:
+        chosen = next((e for e in notebooks if e.name == picked), None)
+        note = (f"graded {picked}, picked by the instructor (expected {expected})" if chosen
+                else f"the notebook picked for grading ({picked}) is not in the submission; "
+                     "pick another with `autodiff-course pick`")
+    else:
+        chosen = next((e for e in notebooks if e.name == expected), None)
+        if chosen is None:
+            files = [e for e in notebooks if e.is_file(follow_symlinks=False)]
+            if len(files) == 1:
+                chosen = files[0]
+                note = f"graded {chosen.name} (expected {expected})"
     others = [e.name for e in notebooks if chosen is None or e.name != chosen.name]
     return (Path(chosen.path) if chosen else None), others, note
