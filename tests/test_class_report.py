@@ -3,7 +3,7 @@ the submissions, the page is inert (no script, nothing loaded from elsewhere, ho
 escaped) and questions.csv holds the same figures.
 
 One grading run of the mini course (7 points: double 2, slope 3, a written answer 2 graded by
-hand), then the gradebook is changed as an instructor would (a hand grade, a late penalty) and
+hand), then a hand grade is entered in the gradebook and course.toml makes bob late (1 point) and
 autograde runs again (nothing re-graded: the rows pick up the gradebook's totals):
 
 ====================  ============================  ======  =====  =======  ======  =======
@@ -26,7 +26,9 @@ his grade: his failed check is not counted.
 from __future__ import annotations
 
 import csv
+import json
 import re
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -83,11 +85,22 @@ def report(tmp_path_factory):
     try:
         written = gb.find_grade("why-written", MINI, MINI, "ada")
         written.manual_score, written.needs_manual_grade = 2.0, False
-        gb.find_submission_notebook(MINI, MINI, "bob").late_submission_penalty = 1.0
         gb.db.commit()
     finally:
         gb.close()
         gb.engine.dispose()
+    # bob is late: the deadline an hour before his collection time, 1 point per started day;
+    # everyone else has an extension (course.toml, applied by the next autograde)
+    with open(ws / "grades.csv", newline="") as handle:
+        bob_collected = next(r["collected"] for r in csv.DictReader(handle)
+                             if r["student"] == "bob")
+    deadline = datetime.fromisoformat(bob_collected) - timedelta(hours=1)
+    others = "".join(f'{json.dumps(name)} = "2100-01-01T00:00:00Z"\n'
+                     for name in ("ada", "eve", "cy", HOSTILE))
+    (root / "course.toml").write_text(
+        '[late]\ngrace_minutes = 0\npenalty = "per-day"\namount = 1\n\n'
+        f'[deadlines]\n"{MINI}" = "{deadline.isoformat()}"\n\n'
+        f'[extensions."{MINI}"]\n{others}')
     grade(root, subs, ws)  # up to date: the rows take the gradebook's totals
     assert not (ws / ".autodiff-course" / "checks" / "gus").joinpath(MINI).exists()
     result = run_cli("report", ws)
