@@ -11,10 +11,14 @@ module is the only place the grader touches it:
   own preprocessors run in memory). A gradebook that differs (first use, changed solutions, or
   tampering) is reloaded with nbgrader's ``generate_assignment``; one that still differs after
   that (nbgrader refuses to change cells once there are submissions) stops the run with a message
-  instead of being used;
+  naming ``autodiff-course migrate`` instead of being used;
 - :func:`record` writes the grader's score for every graded cell of a submission (automatic
   scores only: a manual score entered in Formgrader is never changed) and returns the totals;
-- :func:`forget` removes the submissions of students whose notebook could not be run.
+- :func:`forget` removes the submissions of students whose notebook could not be run;
+- :func:`stored_cells`, :func:`hand_grades`, :func:`remove_submissions`, :func:`put_back` and
+  :func:`manual_scores` are the gradebook's side of ``autodiff-course migrate``
+  (:mod:`autodiff_course.migrate`): an assignment changed after grading is reloaded with its
+  submissions' hand grades carried over.
 
 Every connection goes through :func:`opened`, which turns what the database says (a wrong
 password, a server that is down, a database that does not exist, a missing driver) into a

@@ -77,6 +77,10 @@ def _where(p: gradebook.PutBack) -> str:
 
 # --- what changed ---------------------------------------------------------------------------
 
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
 def _kind(source: dict, cell: str) -> str:
     locked = source.get(cell, (None, True))[1]
     return "automatic" if locked else "graded by hand"
@@ -98,15 +102,15 @@ def describe(assignment: str, before: dict, root: Path) -> list[str]:
         (old_grade, old_source), (new_grade, new_source) = before[name], after[name]
         old_total, new_total = (sum(p for p, _ in g.values()) for g in (old_grade, new_grade))
         for cell in sorted(set(new_grade) - set(old_grade)):
-            lines.append(f"{where}: part added: {cell} ({new_grade[cell][0]:g} points, "
+            lines.append(f"{where}: part added: {cell} ({_points(new_grade[cell][0])}, "
                          f"{_kind(new_source, cell)})")
         for cell in sorted(set(old_grade) - set(new_grade)):
-            lines.append(f"{where}: part removed: {cell} ({old_grade[cell][0]:g} points, "
+            lines.append(f"{where}: part removed: {cell} ({_points(old_grade[cell][0])}, "
                          f"{_kind(old_source, cell)})")
         for cell in sorted(set(old_grade) & set(new_grade)):
             if old_grade[cell][0] != new_grade[cell][0]:
                 lines.append(f"{where}: part re-weighted: {cell} {old_grade[cell][0]:g} -> "
-                             f"{new_grade[cell][0]:g} points ({_kind(new_source, cell)})")
+                             f"{_points(new_grade[cell][0])} ({_kind(new_source, cell)})")
         edited = sorted(c for c in set(old_source) & set(new_source)
                         if old_source[c][:3] != new_source[c][:3])
         if edited:
@@ -115,8 +119,18 @@ def describe(assignment: str, before: dict, root: Path) -> list[str]:
         if others:
             lines.append(f"{where}: cells added or removed: {', '.join(others)}")
         if old_total != new_total:
-            lines.append(f"{where}: worth {old_total:g} -> {new_total:g} points")
+            lines.append(f"{where}: worth {old_total:g} -> {_points(new_total)}")
     return lines
+
+
+def _above_maximum(saved: list[dict], assignment: str) -> list[str]:
+    """Hand scores above their cell's points: nbgrader lets a reload change a cell's points
+    under existing submissions, and leaves the manual scores as they were."""
+    return [f"{sub['student']} {assignment}/{notebook}/{cell} {g['manual_score']:g} of "
+            f"{g['max_score']:g}"
+            for sub in saved for notebook, was in sub["notebooks"].items()
+            for cell, g in was["grades"].items()
+            if g["manual_score"] is not None and g["manual_score"] > g["max_score"]]
 
 
 def _predict(saved: list[dict], root: Path, assignment: str) -> tuple[list[str], list[str]]:
@@ -131,7 +145,8 @@ def _predict(saved: list[dict], root: Path, assignment: str) -> tuple[list[str],
                 score = grade["manual_score"]
                 where = f"{sub['student']} {assignment}/{notebook}/{cell}"
                 if new is None:
-                    dropped.append(f"{where} ({score if score is not None else 'extra credit'})")
+                    dropped.append(f"{where} " + (f"{score:g}" if score is not None
+                                                  else "(extra credit)"))
                 elif score is not None and settle(score, new[0]) != score:
                     clipped.append(f"{where} {score:g} -> {settle(score, new[0]):g}")
     return clipped, dropped
@@ -231,30 +246,36 @@ def migrate(
             log(f"{assignment} is not in the gradebook yet: nothing to migrate "
                 "(autograde loads it)")
     scope = sorted(a for a, cells in before.items() if cells is not None)
-    stale = sorted(gradebook.differences(ws, root, scope)) if scope else []
-    if not stale:
-        if summary.backup is None:
-            log(f"the gradebook matches solutions/ for {', '.join(scope) or 'every assignment'}"
-                ": nothing to migrate")
-        return summary
-    for assignment in stale:
+    changed = sorted(gradebook.differences(ws, root, scope)) if scope else []
+    for assignment in changed:
         log(f"{assignment} changed in solutions/ since it was loaded:")
         for line in describe(assignment, before[assignment], root) or [
                 "cell metadata (checksums or locks) differ"]:
             log(f"  {line}")
+    saved = {a: gradebook.hand_grades(ws, a) for a in scope}
+    for assignment in sorted(set(scope) - set(changed)):
+        over = _above_maximum(saved[assignment], assignment)
+        if over:
+            changed.append(assignment)  # a part re-weighted by an autograde run's reload
+            log(f"{assignment}: hand scores above their part's points (a part was re-weighted "
+                f"and autograde reloaded it): {'; '.join(over)}")
+    if not changed:
+        if summary.backup is None:
+            log(f"the gradebook matches solutions/ for {', '.join(scope) or 'every assignment'}"
+                ": nothing to migrate")
+        return summary
     if dry_run:
-        for assignment in stale:
-            saved = gradebook.hand_grades(ws, assignment)
-            clipped, dropped = _predict(saved, root, assignment)
-            log(f"{assignment}: {len(saved)} submissions would be re-graded")
+        for assignment in changed:
+            clipped, dropped = _predict(saved[assignment], root, assignment)
+            log(f"{assignment}: {len(saved[assignment])} submissions would be re-graded")
             for line in clipped:
                 log(f"  hand grade would be clipped: {line}")
             for line in dropped:
                 log(f"  hand grade would be dropped (part removed): {line}")
         log("dry run: nothing was changed")
         return summary
-    path, data = _backup(ws, stale, before)
-    log(f"hand grades of {', '.join(stale)} saved to {path}")
+    path, data = _backup(ws, sorted(changed), before)
+    log(f"hand grades of {', '.join(sorted(changed))} saved to {path}")
     _finish(root, ws, path, data, options, progress, log, summary)
     return summary
 
@@ -308,7 +329,7 @@ def _finish(root: Path, ws: Workspace, path: Path, data: dict, options: GradingO
         for notebook in source_notebooks(root, assignment):
             grade, source = gradebook.expected_cells(read(notebook))
             old_grade = old_cells.get(notebook.stem, ({}, {}))[0]
-            summary.pending += [f"{assignment}/{notebook.stem}/{c} ({grade[c][0]:g} points)"
+            summary.pending += [f"{assignment}/{notebook.stem}/{c} ({_points(grade[c][0])})"
                                 for c in sorted(set(grade) - set(old_grade))
                                 if _kind(source, c) == "graded by hand"]
         if ws.submitted.is_dir() and any((e / assignment).is_dir()
@@ -357,8 +378,9 @@ def report(summary: Summary, ws: Workspace) -> str:
                  f"{len([p for p in summary.dropped if p.kind == 'score'])} dropped; "
                  f"{summary.comments_kept} comments kept")
     for p in summary.clipped:
-        lines.append(f"  clipped: {_where(p)} {p.old:g} -> {p.new:g} (the part is "
-                     f"now worth {p.new_max:g}, was {p.old_max:g}): review it in Formgrader")
+        was = f", was {p.old_max:g}" if p.old_max != p.new_max else ""
+        lines.append(f"  clipped: {_where(p)} {p.old:g} -> {p.new:g} (the part is now worth "
+                     f"{_points(p.new_max)}{was}): review it in Formgrader")
     for p in summary.dropped:
         shown = p.old if isinstance(p.old, str) else f"{p.old:g}"
         lines.append(f"  dropped ({p.kind}, the part was removed): {_where(p)} "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import sqlite3
 
 import nbformat
 import pytest
@@ -34,10 +35,12 @@ from pipeline_fixtures import (
 from autodiff_course import batch, gradebook, migrate
 from autodiff_course.layout import CourseError, Workspace
 from autodiff_course.notebooks import fill_answers
+from autodiff_course.records import GradingOptions
 from autodiff_course.release import released_notebook
 
 HAND = {("ada", "why-written"): 1.5, ("ada", "derive-written"): 1.0, ("bob", "why-written"): 1.0}
 COMMENT = "Good: the h terms cancel."
+TRUSTED = GradingOptions(sandbox=False)
 
 
 def _written(grade_id: str, points: float):
@@ -122,9 +125,8 @@ def term(tmp_path_factory):
                                        "def double(x):\n    return 3 * x"))
     put(subs, "cy", MINI, fill_answers(release, source, keep=1))
     ws = base / "ws"
-    graded = run_cli("autograde", subs, "--course-root", root, "--workspace", ws,
-                     "--no-sandbox", "--no-progress")
-    assert graded.returncode == 0, graded.stdout + graded.stderr
+    batch.autograde(subs, root=root, workspace=ws, options=TRUSTED, progress=False,
+                    log=lambda _: None)
     hand_grade(Workspace.at(ws))
     before = state(ws)
     write_course(root, after_notebook())
@@ -144,11 +146,11 @@ def test_dry_run_reports_the_changes_and_changes_nothing(term):
     printed = []
     migrate.migrate(root, ws, dry_run=True, log=printed.append)
     text = "\n".join(printed)
-    for line in ("part added: double-more-tests (1 points, automatic)",
+    for line in ("part added: double-more-tests (1 point, automatic)",
                  "part added: new-written (2 points, graded by hand)",
-                 "part removed: derive-written (1 points, graded by hand)",
+                 "part removed: derive-written (1 point, graded by hand)",
                  "part re-weighted: slope-tests 3 -> 6 points (automatic)",
-                 "part re-weighted: why-written 2 -> 1 points (graded by hand)",
+                 "part re-weighted: why-written 2 -> 1 point (graded by hand)",
                  "worth 8 -> 12 points",
                  "hand grade would be clipped: ada 00-mini/00-mini/why-written 1.5 -> 1",
                  "hand grade would be dropped (part removed): ada 00-mini/00-mini/derive-written",
@@ -162,8 +164,9 @@ def test_autograde_on_the_changed_solutions_names_migrate(term, tmp_path):
     root, ws, before = term
     copied = tmp_path / "ws"
     shutil.copytree(ws, copied)
-    with pytest.raises(CourseError) as stopped:
-        gradebook.ensure_assignments(Workspace.at(copied), root, [MINI], log=lambda _: None)
+    with pytest.raises(CourseError) as stopped:  # the CLI's exit 2
+        batch.autograde(ws.parent / "submissions", root=root, workspace=copied, options=TRUSTED,
+                        progress=False, log=lambda _: None)
     assert f"run autodiff-course migrate {copied}" in str(stopped.value)
     assert state(copied) == before
 
@@ -180,9 +183,10 @@ def migrated(term, tmp_path_factory):
     root, ws, _ = term
     copied = tmp_path_factory.mktemp("straight") / "ws"
     shutil.copytree(ws, copied)
-    result = run_cli("migrate", copied, "--course-root", root, "--no-sandbox", "--no-progress")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return copied, result.stdout
+    printed = []
+    summary = migrate.migrate(root, copied, options=TRUSTED, progress=False,
+                              log=printed.append)
+    return copied, "\n".join([*printed, migrate.report(summary, Workspace.at(copied))])
 
 
 def test_migrate_rescores_every_part_and_keeps_hand_grades(migrated):
@@ -202,13 +206,17 @@ def test_migrate_rescores_every_part_and_keeps_hand_grades(migrated):
     assert all(c["new-written"][1:] == (None, 2.0, True) for c in cells.values())
     assert ada["comment"] == COMMENT
     assert "hand grades: 1 kept, 1 clipped, 1 dropped; 1 comments kept" in printed
-    assert ("clipped: ada 00-mini/00-mini/why-written 1.5 -> 1 (the part is now worth 1, "
-            "was 2)") in printed
+    assert ("clipped: ada 00-mini/00-mini/why-written 1.5 -> 1 (the part is now worth 1 "
+            "point, was 2)") in printed
     assert "dropped (score, the part was removed): ada 00-mini/00-mini/derive-written 1" in printed
     assert "ada 00-mini/00-mini: 7.5 -> 10 of 12" in printed
     assert "new part graded by hand, pending for every student: 00-mini/00-mini/new-written" \
         in printed
     assert "3 submissions re-graded" in printed
+    with sqlite3.connect(Workspace.at(ws).state / "ledger.sqlite") as ledger:
+        stored = {s: json.loads(r)[0]["score"] for s, r in ledger.execute(
+            "SELECT student, rows FROM graded WHERE assignment = ?", (MINI,))}
+    assert stored == {s: r[0] for s, r in EXPECTED_ROWS.items()}  # no stale entry kept
 
 
 def test_the_backup_holds_every_hand_grade_and_is_marked_finished(migrated):
@@ -244,12 +252,15 @@ def test_an_interrupted_migrate_is_finished_by_the_next_run(term, migrated, tmp_
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "autograde", crash)  # stops after backup, removal and reload
+    # stopped at the worst moment: backup written, every submission removed, nothing reloaded
+    monkeypatch.setattr(gradebook, "ensure_assignments", crash)
     with pytest.raises(KeyboardInterrupt):
-        migrate.migrate(root, copied, log=lambda _: None)
+        migrate.migrate(root, copied, options=TRUSTED, log=lambda _: None)
     monkeypatch.undo()
     [(path, data)] = migrate.pending(Workspace.at(copied))
     assert not data["finished"]
+    with gradebook.opened(Workspace.at(copied)) as gb:
+        assert gb.find_assignment(MINI).submissions == []
     result = run_cli("migrate", copied, "--course-root", root, "--no-sandbox", "--no-progress")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"finishing the interrupted migration of {MINI} from its backup {path}" \
@@ -257,3 +268,40 @@ def test_an_interrupted_migrate_is_finished_by_the_next_run(term, migrated, tmp_
     assert "hand grades: 1 kept, 1 clipped, 1 dropped" in result.stdout
     assert state(copied) == state(migrated[0])
     assert migrate.pending(Workspace.at(copied)) == []
+
+
+def test_a_reweight_that_autograde_already_loaded_is_clipped_too(term, tmp_path):
+    """nbgrader lets a reload change a part's points under existing submissions (only adding or
+    removing cells is refused), so autograde takes a lone re-weight without a word and leaves
+    a hand score above the part's new points; migrate finds and clips it."""
+    root, ws, _ = term
+    course, copied = tmp_path / "course", tmp_path / "ws"
+    shutil.copytree(root, course)
+    shutil.copytree(ws, copied)
+    nb = before_notebook()
+    cell(nb, "why-written").metadata.nbgrader["points"] = 1
+    write_course(course, nb)
+    gradebook.ensure_assignments(Workspace.at(copied), course, [MINI], log=lambda _: None)
+    assert state(copied)[1]["ada"]["totals"] == (7.5, 7.0, 0.0)  # 1.5 of a 1-point part
+
+    printed = []
+    migrate.migrate(course, copied, dry_run=True, log=printed.append)
+    assert ("00-mini: hand scores above their part's points (a part was re-weighted and "
+            "autograde reloaded it): ada 00-mini/00-mini/why-written 1.5 of 1") in printed
+    summary = migrate.migrate(course, copied, options=TRUSTED, progress=False,
+                              log=lambda _: None)
+    assert [(p.student, p.cell, p.old, p.new) for p in summary.clipped] == [
+        ("ada", "why-written", 1.5, 1.0)]
+    rows, cells = state(copied)
+    assert rows == {"ada": (7.0, 7.0, 0.0, "graded"), "bob": (4.0, 7.0, 1.0, "graded"),
+                    "cy": (2.0, 7.0, 2.0, "graded")}
+    assert cells["ada"]["why-written"][1:] == (1.0, 1.0, False)
+    assert cells["ada"]["derive-written"][1:] == (1.0, 1.0, False)
+
+
+def test_a_workspace_without_a_gradebook_or_an_unknown_assignment_is_refused(term, tmp_path):
+    root, ws, _ = term
+    with pytest.raises(CourseError, match="holds no gradebook: nothing to migrate"):
+        migrate.migrate(root, tmp_path, log=lambda _: None)
+    with pytest.raises(CourseError, match="unknown assignment 99-none: solutions/ has 00-mini"):
+        migrate.migrate(root, ws, assignments=["99-none"], log=lambda _: None)
