@@ -72,7 +72,7 @@ def _migrate(args) -> int:
     text = migrate.report(summary, Workspace.at(args.workspace, args.db_url))
     if text:
         print(text)
-    if args.no_sandbox and not args.dry_run:
+    if args.no_sandbox and summary.regraded:
         print(NO_SANDBOX_WARNING, file=sys.stderr)
     return 0
 

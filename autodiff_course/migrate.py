@@ -376,7 +376,8 @@ def report(summary: Summary, ws: Workspace) -> str:
     lines += [f"  {clean.line(s, 300)}" for s in summary.scores]
     lines.append(f"hand grades: {len(grades)} kept, {len(summary.clipped)} clipped, "
                  f"{len([p for p in summary.dropped if p.kind == 'score'])} dropped; "
-                 f"{summary.comments_kept} comments kept")
+                 f"{summary.comments_kept} comment{'' if summary.comments_kept == 1 else 's'} "
+                 "kept")
     for p in summary.clipped:
         was = f", was {p.old_max:g}" if p.old_max != p.new_max else ""
         lines.append(f"  clipped: {_where(p)} {p.old:g} -> {p.new:g} (the part is now worth "

@@ -205,7 +205,7 @@ def test_migrate_rescores_every_part_and_keeps_hand_grades(migrated):
     assert cy["why-written"][1:] == (None, 1.0, True)  # never graded: still pending
     assert all(c["new-written"][1:] == (None, 2.0, True) for c in cells.values())
     assert ada["comment"] == COMMENT
-    assert "hand grades: 1 kept, 1 clipped, 1 dropped; 1 comments kept" in printed
+    assert "hand grades: 1 kept, 1 clipped, 1 dropped; 1 comment kept" in printed
     assert ("clipped: ada 00-mini/00-mini/why-written 1.5 -> 1 (the part is now worth 1 "
             "point, was 2)") in printed
     assert "dropped (score, the part was removed): ada 00-mini/00-mini/derive-written 1" in printed
