@@ -228,17 +228,19 @@ def migrate(
                           "--workspace autograde wrote to?)")
     gradebook.check_url(ws.db_url)
     summary = Summary()
-    for path, data in pending(ws):
+    unfinished = pending(ws)
+    for path, data in unfinished:
         names = ", ".join(data["assignments"])
-        if dry_run:
-            log(f"an interrupted migration of {names} is pending (backup {path}); "
-                "run without --dry-run to finish it")
-            continue
-        log(f"finishing the interrupted migration of {names} from its backup {path}")
+        log(f"{'an' if dry_run else 'finishing the'} interrupted migration of {names} "
+            f"{'is pending' if dry_run else 'from its backup'} {path}")
         for assignment, saved in data["assignments"].items():
             for line in describe(assignment, _cells(saved), root):
                 log(f"  {line}")
-        _finish(root, ws, path, data, options, progress, log, summary)
+        if not dry_run:
+            _finish(root, ws, path, data, options, progress, log, summary)
+    if dry_run and unfinished:
+        log("dry run: nothing was changed; run without --dry-run to finish the migration")
+        return summary  # the gradebook is half-way: what else changed is seen once it is done
 
     before = {a: gradebook.stored_cells(ws, a) for a in (assignments or known)}
     for assignment in sorted(a for a, cells in before.items() if cells is None):
@@ -258,7 +260,7 @@ def migrate(
         if over:
             changed.append(assignment)  # a part re-weighted by an autograde run's reload
             log(f"{assignment}: hand scores above their part's points (a part was re-weighted "
-                f"and autograde reloaded it): {'; '.join(over)}")
+                f"and autograde reloaded it): {clean.line('; '.join(over), 2000)}")
     if not changed:
         if summary.backup is None:
             log(f"the gradebook matches solutions/ for {', '.join(scope) or 'every assignment'}"
@@ -269,9 +271,9 @@ def migrate(
             clipped, dropped = _predict(saved[assignment], root, assignment)
             log(f"{assignment}: {len(saved[assignment])} submissions would be re-graded")
             for line in clipped:
-                log(f"  hand grade would be clipped: {line}")
+                log(f"  hand grade would be clipped: {clean.line(line, 300)}")
             for line in dropped:
-                log(f"  hand grade would be dropped (part removed): {line}")
+                log(f"  hand grade would be dropped (part removed): {clean.line(line, 300)}")
         log("dry run: nothing was changed")
         return summary
     path, data = _backup(ws, sorted(changed), before)

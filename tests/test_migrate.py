@@ -34,6 +34,7 @@ from pipeline_fixtures import (
 
 from autodiff_course import batch, gradebook, migrate
 from autodiff_course.layout import CourseError, Workspace
+from autodiff_course.ledger import Ledger
 from autodiff_course.notebooks import fill_answers
 from autodiff_course.records import GradingOptions
 from autodiff_course.release import released_notebook
@@ -261,6 +262,14 @@ def test_an_interrupted_migrate_is_finished_by_the_next_run(term, migrated, tmp_
     assert not data["finished"]
     with gradebook.opened(Workspace.at(copied)) as gb:
         assert gb.find_assignment(MINI).submissions == []
+    # an autograde run now would grade every student again, not reuse a grade of the old one
+    assert Ledger(Workspace.at(copied)).count() == 0
+    printed = []
+    migrate.migrate(root, copied, dry_run=True, log=printed.append)
+    assert printed[0] == f"an interrupted migration of {MINI} is pending {path}"
+    assert printed[-1] == ("dry run: nothing was changed; run without --dry-run to finish the "
+                           "migration")
+    assert migrate.pending(Workspace.at(copied)) == [(path, data)]
     result = run_cli("migrate", copied, "--course-root", root, "--no-sandbox", "--no-progress")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"finishing the interrupted migration of {MINI} from its backup {path}" \
