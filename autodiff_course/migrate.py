@@ -263,8 +263,9 @@ def migrate(
                 f"and autograde reloaded it): {clean.line('; '.join(over), 2000)}")
     if not changed:
         if summary.backup is None:
-            log(f"the gradebook matches solutions/ for {', '.join(scope) or 'every assignment'}"
-                ": nothing to migrate")
+            log(f"the gradebook matches solutions/ for {', '.join(scope)}: nothing to migrate"
+                if scope else "the gradebook holds none of these assignments yet: nothing to "
+                "migrate")
         return summary
     if dry_run:
         for assignment in changed:
