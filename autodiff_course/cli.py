@@ -82,6 +82,24 @@ def _pick(args) -> int:
     return 0
 
 
+def _migrate(args) -> int:
+    from . import migrate
+    from .batch import NO_SANDBOX_WARNING
+    from .layout import Workspace
+
+    root = _root(args)
+    options = GradingOptions(sandbox=not args.no_sandbox)
+    summary = migrate.migrate(root, Path(args.workspace), assignments=args.assignment or None,
+                              db_url=args.db_url, dry_run=args.dry_run, options=options,
+                              progress=not args.no_progress)
+    text = migrate.report(summary, Workspace.at(args.workspace, args.db_url))
+    if text:
+        print(text)
+    if args.no_sandbox and summary.regraded:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    return 0
+
+
 def _validate(args) -> int:
     from .validate import check
 
@@ -253,6 +271,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grading workspace (default: grading/ in the course root, or "
                         "$AUTODIFF_COURSE_WORKSPACE)")
     p.set_defaults(run=_pick)
+
+    p = sub.add_parser("migrate", parents=[common],
+                       help="carry a workspace over to assignments changed in solutions/ after "
+                            "grading: keeps hand grades, re-grades (see docs/migrate.md)")
+    p.add_argument("workspace", metavar="WORKSPACE", help="the workspace autograde wrote to")
+    p.add_argument("--assignment", action="append", metavar="ID",
+                   help="only this assignment (repeatable; default: every one in the gradebook)")
+    p.add_argument("--db-url", metavar="URL",
+                   help="the gradebook database autograde used (default sqlite in WORKSPACE)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="say what changed and what would happen to hand grades; change nothing")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="re-grade without bubblewrap: only for code you trust")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_migrate)
 
     p = sub.add_parser("validate", help="check a notebook as the grader does (visible tests); "
                                         "exit 1 unless every part passes")

@@ -11,10 +11,14 @@ module is the only place the grader touches it:
   own preprocessors run in memory). A gradebook that differs (first use, changed solutions, or
   tampering) is reloaded with nbgrader's ``generate_assignment``; one that still differs after
   that (nbgrader refuses to change cells once there are submissions) stops the run with a message
-  instead of being used;
+  naming ``autodiff-course migrate`` instead of being used;
 - :func:`record` writes the grader's score for every graded cell of a submission (automatic
   scores only: a manual score entered in Formgrader is never changed) and returns the totals;
-- :func:`forget` removes the submissions of students whose notebook could not be run.
+- :func:`forget` removes the submissions of students whose notebook could not be run;
+- :func:`stored_cells`, :func:`hand_grades`, :func:`remove_submissions`, :func:`put_back` and
+  :func:`manual_scores` are the gradebook's side of ``autodiff-course migrate``
+  (:mod:`autodiff_course.migrate`): an assignment changed after grading is reloaded with its
+  submissions' hand grades carried over.
 
 Every connection goes through :func:`opened`, which turns what the database says (a wrong
 password, a server that is down, a database that does not exist, a missing driver) into a
@@ -260,8 +264,10 @@ def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=pr
                          ws.db_url)
         raise GradebookError(
             f"the gradebook ({ws.shown_db_url}) does not match solutions/ and could not be "
-            f"repaired ({details}). If solutions/ changed after students were graded, grade into a "
-            "fresh --workspace; if the gradebook was tampered with, restore it or start afresh"
+            f"repaired ({details}). If solutions/ changed after students were graded, run "
+            f"autodiff-course migrate {ws.path}{' --db-url URL' if ws.db_url_override else ''} "
+            "(it keeps the hand grades and re-grades); if the gradebook was tampered with, "
+            "restore it or start afresh"
         )
 
 
@@ -379,3 +385,173 @@ def apply_late(ws: Workspace, entries: list[LateEntry],
             found[(entry.assignment, entry.student, entry.notebook)] = sub
         gb.db.commit()
         return {key: totals(sub) for key, sub in found.items()}
+
+
+# --- migrating an assignment whose solutions/ changed after grading (autodiff_course.migrate) ---
+
+def stored_cells(ws: Workspace, assignment: str) -> dict[str, tuple[dict, dict]] | None:
+    """What the gradebook holds of ``assignment``, per notebook, in :func:`expected_cells`' shape
+    (None: the assignment is not in the gradebook)."""
+    from nbgrader.api import MissingEntry
+
+    with opened(ws) as gb:
+        try:
+            stored = gb.find_assignment(assignment)
+        except MissingEntry:
+            return None
+        return {nb.name: ({c.name: (float(c.max_score), c.cell_type) for c in nb.grade_cells},
+                          {c.name: (c.cell_type, bool(c.locked), c.source, c.checksum)
+                           for c in nb.source_cells})
+                for nb in stored.notebooks}
+
+
+def hand_grades(ws: Workspace, assignment: str) -> list[dict]:
+    """Every submission of ``assignment`` with what people entered in it, as plain data.
+
+    Per student: the submission's timestamp and extension; per notebook its flag, late penalty
+    and totals, the manual score and extra credit of every cell that has one (with the cell's
+    maximum then) and every manual comment. Automatic scores are left out: they are recomputed.
+    """
+    from nbgrader.api import MissingEntry
+
+    found = []
+    with opened(ws) as gb:
+        try:
+            submissions = gb.find_assignment(assignment).submissions
+        except MissingEntry:
+            return []
+        for sub in sorted(submissions, key=lambda s: s.student.id):
+            notebooks = {}
+            for nb in sub.notebooks:
+                sums = totals(nb)
+                notebooks[nb.name] = {
+                    "flagged": bool(nb.flagged),
+                    "late_penalty": nb.late_submission_penalty,
+                    "score": sums.score, "max_score": sums.max_score,
+                    "grades": {g.name: {"manual_score": g.manual_score,
+                                        "extra_credit": g.extra_credit,
+                                        "max_score": float(g.max_score)}
+                               for g in nb.grades
+                               if g.manual_score is not None or g.extra_credit is not None},
+                    "comments": {c.name: c.manual_comment for c in nb.comments
+                                 if c.manual_comment},
+                }
+            found.append({
+                "student": sub.student.id,
+                "timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+                "extension_seconds": (sub.extension.total_seconds() if sub.extension
+                                      else None),
+                "notebooks": notebooks,
+            })
+    return found
+
+
+def remove_submissions(ws: Workspace, assignment: str) -> list[str]:
+    """Remove every submission of ``assignment`` (so nbgrader lets its cells change); the
+    students whose submission was removed."""
+    from nbgrader.api import MissingEntry
+
+    with opened(ws) as gb:
+        try:
+            students = sorted(s.student.id for s in gb.find_assignment(assignment).submissions)
+        except MissingEntry:
+            return []
+        for student in students:
+            gb.remove_submission(assignment, student)
+    return students
+
+
+@dataclass
+class PutBack:
+    """What became of one hand-entered value when a submission was put back."""
+
+    student: str
+    assignment: str
+    notebook: str
+    cell: str
+    kind: str  # "score", "extra credit" or "comment"
+    old: float | str | None
+    new: float | str | None  # None: dropped, the cell is gone
+    old_max: float | None = None
+    new_max: float | None = None
+
+
+def put_back(ws: Workspace, assignment: str, saved: dict, settle) -> list[PutBack]:
+    """Re-create a student's submission of ``assignment`` (as :func:`hand_grades` saved it) in
+    the reloaded assignment, with its hand grades and comments where their cell still exists.
+
+    ``settle(old_score, new_max)`` gives the manual score to keep for a cell whose maximum may
+    have changed. Automatic scores stay empty until the submission is graded again.
+    """
+    from datetime import timedelta
+
+    from nbgrader.api import MissingEntry
+
+    done: list[PutBack] = []
+    student = saved["student"]
+
+    def note(notebook: str, cell: str, kind: str, old, new, *maxima) -> None:
+        done.append(PutBack(student, assignment, notebook, cell, kind, old, new, *maxima))
+
+    with warnings.catch_warnings(), opened(ws) as gb:
+        warnings.simplefilter("ignore")
+        gb.update_or_create_student(student)
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            extra = {}
+            if saved.get("timestamp"):
+                extra["timestamp"] = saved["timestamp"]
+            submission = gb.add_submission(assignment, student, **extra)
+        if saved.get("extension_seconds") is not None:
+            submission.extension = timedelta(seconds=saved["extension_seconds"])
+        for notebook, was in saved["notebooks"].items():
+            try:
+                sub_nb = gb.find_submission_notebook(notebook, assignment, student)
+            except MissingEntry:
+                sub_nb = None
+            if sub_nb is not None:
+                sub_nb.flagged = was.get("flagged", False)
+                if was.get("late_penalty") is not None:
+                    sub_nb.late_submission_penalty = was["late_penalty"]
+            for cell, grade in was["grades"].items():
+                try:
+                    target = gb.find_grade(cell, notebook, assignment, student)
+                except MissingEntry:
+                    target = None
+                new_max = float(target.max_score) if target is not None else None
+                manual = grade["manual_score"]
+                if manual is not None:
+                    kept = settle(manual, new_max) if target is not None else None
+                    note(notebook, cell, "score", manual, kept, grade["max_score"], new_max)
+                    if target is not None:
+                        target.manual_score = kept
+                        target.needs_manual_grade = False
+                if grade["extra_credit"] is not None:
+                    note(notebook, cell, "extra credit", grade["extra_credit"],
+                         grade["extra_credit"] if target is not None else None)
+                    if target is not None:
+                        target.extra_credit = grade["extra_credit"]
+            for cell, text in was["comments"].items():
+                try:
+                    comment = gb.find_comment(cell, notebook, assignment, student)
+                    comment.manual_comment = text
+                    note(notebook, cell, "comment", text, text)
+                except MissingEntry:
+                    note(notebook, cell, "comment", text, None)
+        gb.db.commit()
+    return done
+
+
+def manual_scores(ws: Workspace, assignment: str) -> dict[tuple[str, str, str], float]:
+    """{(student, notebook, cell): manual score} of every hand-graded cell of ``assignment``."""
+    from nbgrader.api import MissingEntry
+
+    with opened(ws) as gb:
+        try:
+            submissions = gb.find_assignment(assignment).submissions
+        except MissingEntry:
+            return {}
+        return {(sub.student.id, nb.name, g.name): float(g.manual_score)
+                for sub in submissions for nb in sub.notebooks for g in nb.grades
+                if g.manual_score is not None}
