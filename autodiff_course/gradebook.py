@@ -241,6 +241,22 @@ def _load(root: str, db_url: str, assignments: list[str]) -> dict[str, str]:
     return failures
 
 
+def _hand_grades_over(ws: Workspace, root: Path, assignments: list[str]) -> list[str]:
+    """Hand grades above what solutions/ now gives their part: nbgrader would accept the new
+    points silently and leave a score above the maximum, a point nobody earned."""
+    over = []
+    for assignment in assignments:
+        maxima = {}
+        for path in source_notebooks(root, assignment):
+            grade, _ = expected_cells(read(path))
+            maxima.update({(path.stem, cell): points for cell, (points, _) in grade.items()})
+        for (student, notebook, cell), score in manual_scores(ws, assignment).items():
+            if (notebook, cell) in maxima and score > maxima[(notebook, cell)]:
+                over.append(f"{student} {assignment}/{cell} {score:g} > "
+                            f"{maxima[(notebook, cell)]:g}")
+    return over
+
+
 def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=print) -> None:
     """See the module docstring; raises :class:`CourseError` when the gradebook is unusable."""
     environment.prepare()  # nbgrader runs a bare `alembic` when it creates a gradebook
@@ -255,6 +271,12 @@ def ensure_assignments(ws: Workspace, root: Path, assignments: list[str], log=pr
                              f"{type(err).__name__}: {describe(err, ws.db_url)}") from None
     if not stale:
         return
+    over = _hand_grades_over(ws, root, stale)
+    if over:
+        raise GradebookError(
+            f"solutions/ gives fewer points to parts already graded by hand ({', '.join(over[:3])}"
+            f"{' ...' if len(over) > 3 else ''}): run autodiff-course migrate {ws.path} "
+            "(it clips those hand grades, says which, and re-grades)")
     log(f"loading {', '.join(stale)} into the gradebook ({ws.shown_db_url})")
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         failures = pool.submit(_load, str(root), ws.db_url, stale).result()

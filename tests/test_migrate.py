@@ -279,10 +279,10 @@ def test_an_interrupted_migrate_is_finished_by_the_next_run(term, migrated, tmp_
     assert migrate.pending(Workspace.at(copied)) == []
 
 
-def test_a_reweight_that_autograde_already_loaded_is_clipped_too(term, tmp_path):
+def test_autograde_refuses_a_reweight_below_a_hand_grade_and_migrate_clips_it(term, tmp_path):
     """nbgrader lets a reload change a part's points under existing submissions (only adding or
-    removing cells is refused), so autograde takes a lone re-weight without a word and leaves
-    a hand score above the part's new points; migrate finds and clips it."""
+    removing cells is refused), which would leave a hand score above the part's new points:
+    autograde refuses and names migrate, which clips it and says so."""
     root, ws, _ = term
     course, copied = tmp_path / "course", tmp_path / "ws"
     shutil.copytree(root, course)
@@ -290,13 +290,12 @@ def test_a_reweight_that_autograde_already_loaded_is_clipped_too(term, tmp_path)
     nb = before_notebook()
     cell(nb, "why-written").metadata.nbgrader["points"] = 1
     write_course(course, nb)
-    gradebook.ensure_assignments(Workspace.at(copied), course, [MINI], log=lambda _: None)
-    assert state(copied)[1]["ada"]["totals"] == (7.5, 7.0, 0.0)  # 1.5 of a 1-point part
+    before = state(copied)
+    with pytest.raises(CourseError, match=r"fewer points to parts already graded by hand "
+                       r"\(ada 00-mini/why-written 1.5 > 1\): run autodiff-course migrate"):
+        gradebook.ensure_assignments(Workspace.at(copied), course, [MINI], log=lambda _: None)
+    assert state(copied) == before  # nothing was reloaded
 
-    printed = []
-    migrate.migrate(course, copied, dry_run=True, log=printed.append)
-    assert ("00-mini: hand scores above their part's points (a part was re-weighted and "
-            "autograde reloaded it): ada 00-mini/00-mini/why-written 1.5 of 1") in printed
     summary = migrate.migrate(course, copied, options=TRUSTED, progress=False,
                               log=lambda _: None)
     assert [(p.student, p.cell, p.old, p.new) for p in summary.clipped] == [
