@@ -9,7 +9,9 @@ Each ``jupyter-config/jupyter_server_config.py`` calls :func:`configure` with it
   terminal, and a login shell rebuilds PATH from /etc/profile, dropping whatever ``make lab``
   exported. So the venv's ``bin`` goes first on the server's own PATH here, and terminals run the
   user's shell as an ordinary interactive shell, which keeps the PATH it inherits (what a
-  desktop terminal window does too).
+  desktop terminal window does too). A ``~/.bashrc`` may still put another python first
+  (pyenv, conda): bash reads ``lab_terminal.bashrc`` instead, which reads ``~/.bashrc`` and then
+  puts the venv first again. Other shells get their own start-up files unchanged.
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ def venv_bin() -> Path:
     return Path(sys.executable).parent
 
 
+TERMINAL_RC = Path(__file__).resolve().with_name("lab_terminal.bashrc")
+VENV_BIN_VARIABLE = "AUTODIFF_COURSE_VENV_BIN"  # read by TERMINAL_RC
+
+
 def terminal_shell() -> list[str]:
     """The command a JupyterLab terminal runs: the user's shell, not as a login shell."""
-    return [os.environ.get("SHELL") or "/bin/sh"]
+    shell = os.environ.get("SHELL") or "/bin/sh"
+    return [shell, "--rcfile", str(TERMINAL_RC)] if Path(shell).name == "bash" else [shell]
 
 
 def configure(c, root: Path) -> None:
@@ -39,4 +46,5 @@ def configure(c, root: Path) -> None:
     bin_dir = str(venv_bin())
     rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bin_dir]
     os.environ["PATH"] = os.pathsep.join([bin_dir, *rest])
+    os.environ[VENV_BIN_VARIABLE] = bin_dir
     c.ServerApp.terminado_settings = {"shell_command": terminal_shell()}

@@ -9,10 +9,11 @@ holding only:
   first: uncommitted changes are not copied, and the command says so), and ``.released/``, an
   untouched copy of ``assignments/``: students write their answers in ``assignments/`` itself,
   and ``validate`` judges them with the release's own test cells from there;
-- the part of ``autodiff_course`` that ``autodiff-course validate`` and the Validate button run
-  (:data:`STUDENT_MODULES`), none of which holds answers or hidden tests. Kept out: the grading
-  pipeline (batch, worker, cluster, gradebook, ledger, intake, report, config, release,
-  environment) and ``demo.py``, which fills answers in from ``solutions/``;
+- the part of ``autodiff_course`` that ``autodiff-course validate``, the Validate button and
+  the Lab's terminals use (:data:`STUDENT_PACKAGE_FILES`), none of which holds answers or hidden
+  tests. Kept out: the grading pipeline (batch, worker, cluster, gradebook, ledger, intake,
+  report, config, release, environment) and ``demo.py``, which fills answers in from
+  ``solutions/``;
 - the files of ``student_template/``: a README for students, a Makefile whose ``lab`` target
   installs and starts JupyterLab, a pyproject.toml with the student's dependencies only, and a
   ``jupyter-config/`` that turns nbgrader's instructor tools (Formgrader, Create Assignment,
@@ -37,10 +38,12 @@ from .layout import RELEASE_COPY_DIRECTORY, RELEASE_DIRECTORY, CourseError
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATE = PACKAGE / "student_template"
 COURSE_FOLDERS = ("course", RELEASE_DIRECTORY, "autograd_ref")
-# What `autodiff-course validate` and the lab_validate server extension import, and nothing else.
-STUDENT_MODULES = (
+# What `autodiff-course validate`, the lab_validate server extension and the Lab's terminals use,
+# and nothing else.
+STUDENT_PACKAGE_FILES = (
     "__init__.py", "__main__.py", "checking.py", "clean.py", "cli.py", "engine.py",
-    "feedback.py", "kernel.py", "lab_settings.py", "lab_validate.py", "layout.py", "limits.py",
+    "feedback.py", "kernel.py", "lab_settings.py", "lab_terminal.bashrc", "lab_validate.py",
+    "layout.py", "limits.py",
     "notebooks.py", "outputs.py", "records.py", "sandbox.py", "submission.py", "validate.py",
     "kernel_side/__init__.py", "kernel_side/codec.py", "kernel_side/launch.py",
     "kernel_side/runtime.py",
@@ -102,7 +105,7 @@ def _course_material(root: Path, target: Path) -> tuple[str, list[str]]:
 
 
 def _package(target: Path) -> None:
-    for name in STUDENT_MODULES:
+    for name in STUDENT_PACKAGE_FILES:
         destination = target / "autodiff_course" / name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PACKAGE / name, destination)

@@ -1,9 +1,11 @@
-"""A Jupyter server started the way ``make lab`` starts it, and a command typed into its terminal.
+"""A Jupyter server started the way ``make lab`` starts it, and commands looked up in its terminal.
 
 The server gets the course's ``jupyter-config/`` as JUPYTER_CONFIG_DIR and a PATH *without* the
 venv's ``bin`` (what a login shell would rebuild from /etc/profile anyway), every other Jupyter
 folder in a scratch folder, a token, a free loopback port. Its output goes to a file, not a
-terminal: that is when Jupyter would start terminals as login shells.
+terminal: that is when Jupyter would start terminals as login shells. Its HOME has a
+``.bashrc`` that puts a decoy folder first on PATH, holding its own ``python`` and
+``autodiff-course``, as pyenv's or conda's set-up lines do.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
 TOKEN = "lab-terminal-test-token"
+DECOYS = ("python", "autodiff-course")
 START_TIMEOUT = 60.0
 
 
@@ -44,8 +47,13 @@ def server_env(config_dir: Path, scratch: Path, pythonpath: Path) -> dict[str, s
     for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
                  "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
         env[name] = str(scratch / name.lower())
-    for name in ("home", *(n.lower() for n in ("JUPYTER_DATA_DIR",))):
-        (scratch / name).mkdir(parents=True, exist_ok=True)
+    decoy = scratch / "decoy-bin"
+    decoy.mkdir(parents=True, exist_ok=True)
+    for name in DECOYS:
+        (decoy / name).write_text("#!/bin/sh\necho decoy\n")
+        (decoy / name).chmod(0o755)
+    (scratch / "home").mkdir(parents=True, exist_ok=True)
+    (scratch / "home" / ".bashrc").write_text(f'PATH="{decoy}:$PATH"\n')
     return env
 
 
@@ -100,21 +108,23 @@ def request(url: str, method: str = "GET") -> tuple[int, str]:
         return err.code, err.read().decode("utf-8", "replace")
 
 
-def terminal_lookup(url: str, command: str, timeout: float = 15.0) -> str:
-    """Open a terminal through the REST API, type ``command -v COMMAND``, return what it found."""
+def terminal_lookup(url: str, commands: tuple[str, ...], timeout: float = 15.0) -> dict:
+    """Open a terminal through the REST API, type ``command -v`` for each of ``commands``,
+    return {command: what it found}."""
     from tornado.websocket import websocket_connect
 
     status, body = request(f"{url}/api/terminals", "POST")
     assert status == 200, (status, body)
     name = json.loads(body)["name"]
-    pattern = re.compile(r"FOUND<([^>]*)>")  # never in the echo of the typed line
+    pattern = re.compile(r"FOUND<([^<>]*)<([^>]*)>")  # never in the echo of the typed line
 
-    async def talk() -> str:
+    async def talk() -> dict:
         ws_url = url.replace("http", "ws", 1) + f"/terminals/websocket/{name}?token={TOKEN}"
         socket_ = await websocket_connect(ws_url)
         try:
-            socket_.write_message(json.dumps(
-                ["stdin", f"printf '%s%s\\n' FOU \"ND<$(command -v {command})>\"\r"]))
+            typed = "".join(f"printf '%s%s\\n' FOU \"ND<{c}<$(command -v {c})>\"; "
+                            for c in commands)
+            socket_.write_message(json.dumps(["stdin", typed + "\r"]))
             seen = ""
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -125,9 +135,9 @@ def terminal_lookup(url: str, command: str, timeout: float = 15.0) -> str:
                 kind, *payload = json.loads(message)
                 if kind == "stdout":
                     seen += payload[0]
-                    found = pattern.search(seen)
-                    if found:
-                        return found.group(1)
+                    found = dict(pattern.findall(seen))
+                    if set(found) >= set(commands):
+                        return found
             raise AssertionError(f"no answer from the terminal; it printed:\n{seen[-2000:]}")
         finally:
             socket_.close()

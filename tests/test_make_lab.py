@@ -6,9 +6,10 @@ output in a file (when Jupyter starts terminals as login shells, which rebuild P
 `make lab` is checked the same way in tests/test_student_copy.py.
 """
 
+import os
 import subprocess
 
-from lab_terminal import VENV_BIN, lab_server, terminal_lookup
+from lab_terminal import DECOYS, VENV_BIN, lab_server, terminal_lookup
 
 from autodiff_course.layout import find_course_root
 
@@ -16,9 +17,11 @@ ROOT = find_course_root()
 
 
 def make_dry_run(folder, *args: str) -> str:
-    """What `make -n` would run (the install steps too when .venv is absent)."""
+    """What `make -n` would run (the install steps too when .venv is absent), with no PORT or
+    BROWSER inherited from the environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "BROWSER", "MAKEFLAGS")}
     done = subprocess.run(["make", "-n", *args], cwd=folder, capture_output=True, text=True,
-                          timeout=30)
+                          timeout=30, env=clean)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -52,4 +55,4 @@ def test_make_lab_port_and_no_browser():
 
 def test_lab_terminal_finds_the_course_command(tmp_path):
     with lab_server(ROOT / "jupyter-config", tmp_path, ROOT) as url:
-        assert terminal_lookup(url, "autodiff-course") == str(VENV_BIN / "autodiff-course")
+        assert terminal_lookup(url, DECOYS) == {c: str(VENV_BIN / c) for c in DECOYS}

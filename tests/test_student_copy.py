@@ -26,13 +26,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from lab_terminal import VENV_BIN, lab_server, request, terminal_lookup
+from lab_terminal import DECOYS, VENV_BIN, lab_server, request, terminal_lookup
 from pipeline_fixtures import env, run_cli
 from test_make_lab import check_lab_target, make_dry_run
 
 from autodiff_course.layout import find_course_root
 from autodiff_course.notebooks import fill_answers, read, write
-from autodiff_course.student_copy import STUDENT_MODULES
+from autodiff_course.student_copy import STUDENT_PACKAGE_FILES
 
 ROOT = find_course_root()
 # A line of a solution or hidden-test block counts when it has at least this many characters
@@ -174,7 +174,7 @@ def test_one_commit_and_only_the_students_files(student_repo):
     assert {p.split("/")[0] for p in paths} == STUDENT_TOP
     package = {p.removeprefix("autodiff_course/") for p in paths
                if p.startswith("autodiff_course/")}
-    assert package == set(STUDENT_MODULES)
+    assert package == set(STUDENT_PACKAGE_FILES)
     assert "demo.py" not in package and "batch.py" not in package
     # the course material is the instructor's committed release, byte for byte
     for folder in ("course", "assignments", "autograd_ref"):
@@ -249,7 +249,7 @@ def test_validate_in_the_copy_passes_a_complete_notebook_in_place(student_repo):
 def test_the_copys_lab_terminal_and_routes(student_repo, tmp_path):
     clone = student_repo.clone
     with lab_server(clone / "jupyter-config", tmp_path, clone) as url:
-        assert terminal_lookup(url, "autodiff-course") == str(VENV_BIN / "autodiff-course")
+        assert terminal_lookup(url, DECOYS) == {c: str(VENV_BIN / c) for c in DECOYS}
         for route in ("formgrader", "assignments", "courses"):
             assert request(f"{url}/{route}")[0] == 404, route
         # the Validate button's route is the copy's handler (a path that is no notebook: 403)
