@@ -43,10 +43,9 @@ COURSE_FOLDERS = ("course", RELEASE_DIRECTORY, "autograd_ref")
 STUDENT_PACKAGE_FILES = (
     "__init__.py", "__main__.py", "checking.py", "clean.py", "cli.py", "engine.py",
     "feedback.py", "kernel.py", "lab_settings.py", "lab_terminal.bashrc", "lab_validate.py",
-    "layout.py", "limits.py",
-    "notebooks.py", "outputs.py", "records.py", "sandbox.py", "submission.py", "validate.py",
-    "kernel_side/__init__.py", "kernel_side/codec.py", "kernel_side/launch.py",
-    "kernel_side/runtime.py",
+    "layout.py", "limits.py", "notebooks.py", "outputs.py", "records.py", "sandbox.py",
+    "submission.py", "validate.py", "kernel_side/__init__.py", "kernel_side/codec.py",
+    "kernel_side/launch.py", "kernel_side/runtime.py",
 )
 # Template files whose name in the package differs from their name in the copy: a `.gitignore`
 # or `pyproject.toml` inside the package would act on the instructor's own repository and tools.
@@ -123,7 +122,7 @@ def _template(target: Path) -> None:
 
 def _commit(target: Path, source_commit: str) -> str:
     _git("init", "--quiet", "--initial-branch=main", cwd=target)
-    _git("add", "--all", cwd=target)
+    _git("add", "--all", "--force", cwd=target)  # exactly what was written: no global excludes
     name, email = COMMIT_IDENTITY
     message = (f"The autodiff course for students\n\nMade by `autodiff-course student-copy` from "
                f"the course's commit {source_commit[:12]}.\n")

@@ -26,9 +26,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from lab_terminal import DECOYS, VENV_BIN, lab_server, request, terminal_lookup
+from lab_checks import (
+    DECOYS,
+    VENV_BIN,
+    check_lab_target,
+    lab_server,
+    make_dry_run,
+    request,
+    terminal_lookup,
+)
 from pipeline_fixtures import env, run_cli
-from test_make_lab import check_lab_target, make_dry_run
 
 from autodiff_course.layout import find_course_root
 from autodiff_course.notebooks import fill_answers, read, write
@@ -274,3 +281,38 @@ def test_a_folder_that_is_not_empty_is_refused(tmp_path):
     inside = run_cli("student-copy", ROOT / "build" / "student", "--course-root", ROOT)
     assert inside.returncode == 2 and "is inside the course's repository" in inside.stderr
     assert not (ROOT / "build" / "student").exists()
+
+
+def test_the_copy_is_made_from_the_last_commit_and_says_what_it_left_out(tmp_path, capsys):
+    from pipeline_fixtures import MINI, make_mini_course
+
+    from autodiff_course.cli import main
+
+    course = make_mini_course(tmp_path / "course-repo")
+    (course / "course").mkdir()
+    (course / "course" / f"{MINI}.ipynb").write_text("{}")
+    git(course, "init", "--quiet")
+    git(course, "add", "-A")
+    git(course, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "course")
+    assert main(["student-copy", str(tmp_path / "first"), "--course-root", str(course)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"autodiff-course student-copy: autograd_ref not committed in {course}: the student copy "
+        "needs course/, assignments/ and autograd_ref/")
+    assert not (tmp_path / "first").exists()
+
+    (course / "autograd_ref").mkdir()
+    (course / "autograd_ref" / "__init__.py").write_text('"""reference"""\n')
+    git(course, "add", "-A")
+    git(course, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "ref")
+    released = course / "assignments" / MINI / f"{MINI}.ipynb"
+    committed = released.read_bytes()
+    released.write_text(released.read_text().replace("Mini assignment", "Draft in progress"))
+    (course / "course" / "draft.ipynb").write_text("{}")
+    target = tmp_path / "copy"
+    assert main(["student-copy", str(target), "--course-root", str(course)]) == 0
+    out = capsys.readouterr().out
+    assert "note: 2 uncommitted change(s) in course/, assignments/ or autograd_ref/ are NOT in " \
+           "the copy" in out
+    for folder in ("assignments", ".released"):
+        assert (target / folder / MINI / f"{MINI}.ipynb").read_bytes() == committed
+    assert not (target / "course" / "draft.ipynb").exists()
