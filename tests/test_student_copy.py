@@ -181,7 +181,7 @@ def test_one_commit_and_only_the_students_files(student_repo):
     assert {p.split("/")[0] for p in paths} == STUDENT_TOP
     package = {p.removeprefix("autodiff_course/") for p in paths
                if p.startswith("autodiff_course/")}
-    assert package == set(STUDENT_PACKAGE_FILES)
+    assert package == {*STUDENT_PACKAGE_FILES, "__main__.py"}
     assert "demo.py" not in package and "batch.py" not in package
     # the course material is the instructor's committed release, byte for byte
     for folder in ("course", "assignments", "autograd_ref"):
@@ -238,19 +238,26 @@ def test_makefile_and_pyproject_are_the_students(student_repo):
 
 
 def test_validate_in_the_copy_passes_a_complete_notebook_in_place(student_repo):
+    """As the Validate button runs it: `python -m autodiff_course validate --json`, from the
+    copy's package, on the student's notebook in assignments/ itself."""
     clone, topic = student_repo.clone, "01-finite-differences"
     notebook = clone / "assignments" / topic / f"{topic}.ipynb"
     write(fill_answers(read(notebook), read(ROOT / "solutions" / topic / f"{topic}.ipynb")),
           notebook)
-    main = ("import sys, autodiff_course; from autodiff_course.cli import student_main; "
-            "print(autodiff_course.__file__, file=sys.stderr); sys.exit(student_main())")
-    done = subprocess.run([sys.executable, "-c", main, "validate", str(notebook), "--json"],
-                          cwd=notebook.parent, env=env(PYTHONPATH=str(clone)),
-                          capture_output=True, text=True, timeout=300)
-    assert str(clone / "autodiff_course") in done.stderr  # the copy's package, not ours
+    copy_env = env(PYTHONPATH=str(clone))
+    where = subprocess.run([sys.executable, "-c", "import autodiff_course as p; print(p.__file__)"],
+                           cwd=clone, env=copy_env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(clone / "autodiff_course" / "__init__.py")
+    done = subprocess.run([sys.executable, "-m", "autodiff_course", "validate", str(notebook),
+                           "--json"], cwd=notebook.parent, env=copy_env, capture_output=True,
+                          text=True, timeout=300)
     report = json.loads(done.stdout)
     assert done.returncode == 0 and report["ok"], done.stdout + done.stderr
     assert len(report["parts"]) >= 5 and {p["status"] for p in report["parts"]} == {"PASS"}
+    usage = subprocess.run([sys.executable, "-m", "autodiff_course", "autograde", "x"],
+                           cwd=clone, env=copy_env, capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "invalid choice: 'autograde'" in usage.stderr
+    assert "validate" in usage.stderr and "release" not in usage.stderr
 
 
 def test_the_copys_lab_terminal_and_routes(student_repo, tmp_path):
