@@ -206,22 +206,6 @@ def test_no_solution_or_hidden_test_text_in_any_object(student_repo, secret_line
     assert not leaks, "\n".join(leaks[:20])
 
 
-def test_jupyter_config_turns_every_instructor_extension_off(student_repo):
-    clone = student_repo.clone
-    copy_env = env(JUPYTER_CONFIG_DIR=str(clone / "jupyter-config"), PYTHONPATH=str(clone))
-    runs = [subprocess.Popen([str(VENV_BIN / "jupyter"), *what, "list"], cwd=clone, env=copy_env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for what in (("server", "extension"), ("labextension",))]
-    server, lab = (re.sub(r"\x1b\[[0-9;]*m", "", run.communicate(timeout=120)[0]) for run in runs)
-    ours = server.split(f"Config dir: {clone / 'jupyter-config'}\n")[1].split("Config dir:")[0]
-    for name in INSTRUCTOR_SERVER_EXTENSIONS:
-        assert f"nbgrader.server_extensions.{name} disabled" in ours, server
-    assert "autodiff_course.lab_validate enabled" in ours
-    assert "autodiff_course.lab_validate  OK" in ours  # imported from the copy's package
-    disabled = lab.split("Disabled extensions:")[1].split()
-    assert sorted(disabled) == sorted(f"@jupyter/nbgrader:{p}" for p in INSTRUCTOR_LAB_PLUGINS)
-
-
 def test_makefile_and_pyproject_are_the_students(student_repo):
     clone = student_repo.clone
     check_lab_target(clone)
@@ -260,19 +244,41 @@ def test_validate_in_the_copy_passes_a_complete_notebook_in_place(student_repo):
     assert "validate" in usage.stderr and "release" not in usage.stderr
 
 
-def test_the_copys_lab_terminal_and_routes(student_repo, tmp_path):
+def test_instructor_extensions_are_off_and_the_terminal_finds_the_command(student_repo,
+                                                                         tmp_path):
+    """The listings an instructor would run, and a running server of the copy's configuration
+    (both at once: the listings import every extension and take seconds)."""
     clone = student_repo.clone
-    with lab_server(clone / "jupyter-config", tmp_path, clone) as url:
-        assert terminal_lookup(url, DECOYS) == {c: str(VENV_BIN / c) for c in DECOYS}
-        for route in ("formgrader", "assignments", "courses"):
-            assert request(f"{url}/{route}")[0] == 404, route
-        # the Validate button's route is the copy's handler (a path that is no notebook: 403)
-        assert request(f"{url}/assignments/validate", "POST")[0] == 403
-        page = request(f"{url}/lab")[1]
+    copy_env = env(JUPYTER_CONFIG_DIR=str(clone / "jupyter-config"), PYTHONPATH=str(clone))
+    listings = [subprocess.Popen([str(VENV_BIN / "jupyter"), *what, "list"], cwd=clone,
+                                 env=copy_env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+                for what in (("server", "extension"), ("labextension",))]
+    try:
+        with lab_server(clone / "jupyter-config", tmp_path, clone) as url:
+            assert terminal_lookup(url, DECOYS) == {c: str(VENV_BIN / c) for c in DECOYS}
+            for route in ("formgrader", "assignments", "courses"):
+                assert request(f"{url}/{route}")[0] == 404, route
+            # the Validate button's route is the copy's handler (a path that is no notebook: 403)
+            assert request(f"{url}/assignments/validate", "POST")[0] == 403
+            page = request(f"{url}/lab")[1]
         config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
                                       r"(.*?)</script>", page, re.S).group(1))
         assert {f"@jupyter/nbgrader:{p}" for p in INSTRUCTOR_LAB_PLUGINS} <= set(
             config["disabledExtensions"])
+        server, lab = (re.sub(r"\x1b\[[0-9;]*m", "", run.communicate(timeout=120)[0])
+                       for run in listings)
+    finally:
+        for run in listings:
+            run.kill() if run.poll() is None else None
+            run.wait(timeout=30)
+    ours = server.split(f"Config dir: {clone / 'jupyter-config'}\n")[1].split("Config dir:")[0]
+    for name in INSTRUCTOR_SERVER_EXTENSIONS:
+        assert f"nbgrader.server_extensions.{name} disabled" in ours, server
+    assert "autodiff_course.lab_validate enabled" in ours
+    assert "autodiff_course.lab_validate  OK" in ours  # imported from the copy's package
+    disabled = lab.split("Disabled extensions:")[1].split()
+    assert sorted(disabled) == sorted(f"@jupyter/nbgrader:{p}" for p in INSTRUCTOR_LAB_PLUGINS)
 
 
 def test_a_folder_that_is_not_empty_is_refused(tmp_path):
