@@ -95,6 +95,14 @@ browser: $(STAMP)
 # JupyterLab on the course: Jupyter config from jupyter-config/ (tracked), JupyterLab settings,
 # workspaces and data in .jupyter-local/ (git-ignored); assignments released to the local
 # exchange in grading/exchange/ first, so the Assignment List has something to fetch.
+# `make lab PORT=8890 BROWSER=no`: another port (default 8888), no browser tab. BROWSER=no
+# becomes --no-browser and is kept out of the environment: Python's webbrowser module (in the
+# server, a notebook, a terminal) reads $BROWSER as the program to start.
+PORT ?= 8888
+ifeq ($(BROWSER),no)
+unexport BROWSER
+endif
+NO_BROWSER := $(if $(filter no,$(BROWSER)),--no-browser)
 LAB_STATE := $(CURDIR)/.jupyter-local
 lab: $(STAMP)
 	$(BIN)/python jupyter-config/prepare_lab.py --settings-dir $(LAB_STATE)/settings
@@ -102,7 +110,7 @@ lab: $(STAMP)
 	JUPYTER_DATA_DIR=$(LAB_STATE)/data \
 	JUPYTERLAB_SETTINGS_DIR=$(LAB_STATE)/settings \
 	JUPYTERLAB_WORKSPACES_DIR=$(LAB_STATE)/workspaces \
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab --port=$(PORT) $(NO_BROWSER)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py

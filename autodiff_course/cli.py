@@ -191,6 +191,45 @@ def _export(args) -> int:
     return 0
 
 
+def _student_copy(args) -> int:
+    from .student_copy import make_student_copy
+
+    made = make_student_copy(_root(args), Path(args.dir))
+    print(f"wrote the student copy to {made.path}: {made.files} files in one commit "
+          f"{made.commit[:12]} (from the course's commit {made.source_commit[:12]}; no "
+          "solutions/, tests/, grading state or instructor tools)")
+    if made.uncommitted:
+        print(f"note: {len(made.uncommitted)} uncommitted change(s) in course/, assignments/ or "
+              f"autograd_ref/ are NOT in the copy (e.g. {made.uncommitted[0]}): commit them and "
+              "make the copy again")
+    print(f"next: git -C {made.path} remote add origin URL && git -C {made.path} push -u origin "
+          "main   (URL: the repository students clone from; see docs/student-copy.md to "
+          "publish an update over an earlier copy)")
+    return 0
+
+
+def _add_validate(sub) -> None:
+    p = sub.add_parser("validate", help="check a notebook as the grader does (visible tests); "
+                                        "exit 1 unless every part passes")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
+                   help="per-cell time limit (default 120)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="do not use bubblewrap even where it is installed")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=_validate, course_root=None)
+
+
+def build_student_parser() -> argparse.ArgumentParser:
+    """The command as the student copy installs it: the self-check and nothing else."""
+    parser = argparse.ArgumentParser(
+        prog="autodiff-course",
+        description="Check your assignment notebook the way the grader does (visible tests).",
+    )
+    _add_validate(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff-course",
@@ -287,15 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_migrate)
 
-    p = sub.add_parser("validate", help="check a notebook as the grader does (visible tests); "
-                                        "exit 1 unless every part passes")
-    p.add_argument("notebook", metavar="NOTEBOOK")
-    p.add_argument("--timeout", type=int, default=120, metavar="SECONDS",
-                   help="per-cell time limit (default 120)")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="do not use bubblewrap even where it is installed")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(run=_validate, course_root=None)
+    _add_validate(sub)
 
     p = sub.add_parser("release-feedback", parents=[common],
                        help="hand the feedback pages of WORKSPACE back through nbgrader's "
@@ -345,11 +376,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", metavar="DIR", help="keep the demo's files in DIR")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N")
     p.set_defaults(run=_demo)
+
+    p = sub.add_parser("student-copy", parents=[common],
+                       help="write the repository students clone: a new git repository at DIR "
+                            "without solutions, hidden tests or instructor tools")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder outside the course")
+    p.set_defaults(run=_student_copy)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def student_main(argv: list[str] | None = None) -> int:
+    """The student copy's ``autodiff-course``: validate only."""
+    return main(argv, build_student_parser)
+
+
+def main(argv: list[str] | None = None, build=build_parser) -> int:
+    args = build().parse_args(argv)
     try:
         return args.run(args)
     except CourseError as err:

@@ -17,6 +17,9 @@ from urllib.parse import quote, unquote
 COURSE_ID = "autodiff-course"
 SOURCE_DIRECTORY = "solutions"
 RELEASE_DIRECTORY = "assignments"
+# The student copy keeps an untouched copy of assignments/ here: students write their answers in
+# assignments/ itself, and `validate` needs the release's own test cells to judge them.
+RELEASE_COPY_DIRECTORY = ".released"
 DEFAULT_WORKSPACE = "grading"
 WORKSPACE_ENV = "AUTODIFF_COURSE_WORKSPACE"
 DB_URL_ENV = "AUTODIFF_COURSE_DB_URL"
@@ -42,6 +45,29 @@ def find_course_root(start: Path | None = None) -> Path:
     raise CourseError(
         f"no course root found from {here}: run from the repository root (the folder holding "
         f"{SOURCE_DIRECTORY}/ and nbgrader_config.py) or pass --course-root DIR"
+    )
+
+
+def find_release_root(start: Path | None = None) -> Path:
+    """The course whose releases ``autodiff-course validate`` reads, from ``start``.
+
+    In the instructor's repository that is :func:`find_course_root`'s answer. The student copy
+    (``autodiff-course student-copy``) has ``assignments/`` and no ``solutions/``: there it is
+    the nearest folder at or above ``start`` holding ``assignments/``, else the copy this package
+    was imported from.
+    """
+    try:
+        return find_course_root(start)
+    except CourseError:
+        pass
+    here = (start or Path.cwd()).resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    for folder in (*(here, *here.parents), checkout):
+        if (folder / RELEASE_DIRECTORY).is_dir():
+            return folder
+    raise CourseError(
+        f"no course found from {here}: no folder above it holds {SOURCE_DIRECTORY}/ or "
+        f"{RELEASE_DIRECTORY}/"
     )
 
 

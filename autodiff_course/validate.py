@@ -25,7 +25,13 @@ from pathlib import Path
 from . import clean
 from .engine import run_notebook, visible_source
 from .kernel import KernelSession, KernelStartError
-from .layout import RELEASE_DIRECTORY, SOURCE_DIRECTORY, CourseError, find_course_root
+from .layout import (
+    RELEASE_COPY_DIRECTORY,
+    RELEASE_DIRECTORY,
+    SOURCE_DIRECTORY,
+    CourseError,
+    find_release_root,
+)
 from .notebooks import (
     cell_points,
     grade_id,
@@ -73,20 +79,23 @@ def _test_ids(nb) -> set[str]:
 def _reference(path: Path, nb) -> tuple[object | None, str]:
     """The release this notebook was handed out as, and where it came from.
 
-    Candidates are the course's release notebooks (never the file being validated: a student
-    may work in assignments/ itself) and, where the course has them, its instructor notebooks.
+    The course is the instructor's repository or a student copy. Candidates are the course's
+    release notebooks (never the file being validated: a student may work in assignments/
+    itself), the untouched copy of the release a student copy keeps for that reason, and, where
+    the course has them, its instructor notebooks.
     A candidate qualifies when this notebook holds at least half of its test cells; the one
     sharing the most wins, then one with the same file name, then a release (a copy renamed by
     JupyterLab still finds its own assignment; a cell name two assignments share never decides).
     """
     ids = {grade_id(c) for c in nb.cells if grade_id(c)}
     try:
-        root = find_course_root(path.parent)
+        root = find_release_root(path.parent)
     except CourseError:
         return None, "no course found around this notebook"
     best, best_score = None, None
-    for folder, kind in ((root / RELEASE_DIRECTORY, "release"), (root / SOURCE_DIRECTORY,
-                                                                  "solutions")):
+    for folder, kind in ((root / RELEASE_DIRECTORY, "release"),
+                         (root / RELEASE_COPY_DIRECTORY, "release"),
+                         (root / SOURCE_DIRECTORY, "solutions")):
         for candidate in sorted(folder.glob("*/*.ipynb")) if folder.is_dir() else []:
             try:
                 if candidate.resolve() == path.resolve():
@@ -104,7 +113,7 @@ def _reference(path: Path, nb) -> tuple[object | None, str]:
     if best is None:
         return None, "no release of this assignment found"
     reference, kind, candidate = best
-    origin = (f"{RELEASE_DIRECTORY}/{candidate.parent.name}/" if kind == "release"
+    origin = (f"{candidate.parent.parent.name}/{candidate.parent.name}/" if kind == "release"
               else "the course's solutions/ (visible tests)")
     if kind == "solutions":
         from .release import released_notebook
