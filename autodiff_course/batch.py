@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import clean, environment, feedback, gradebook
+from . import clean, environment, feedback, gradebook, grades
 from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
@@ -153,18 +153,7 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
                                                   names.get(row.student, row.student))
             except MissingEntry:
                 continue
-            now = gradebook.totals(sub)
-            if now.pending != row.pending_manual:
-                note = _pending_note(row.pending_manual)
-                if note and row.message.endswith(note):
-                    row.message = row.message[:-len(note)]
-                row.message += _pending_note(now.pending)
-            row.score, row.max_score = now.score, now.max_score
-            row.pending_manual, row.late_penalty = now.pending, now.late_penalty
-
-
-def _pending_note(points: float) -> str:
-    return f"; {points:g} points await manual grading (written answers)" if points else ""
+            grades.apply_totals(row, gradebook.totals(sub))
 
 
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
@@ -178,14 +167,15 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
         try:
             if result.scores:
                 when = reader.times.get((result.student, result.assignment), datetime.now(UTC))
+                _reopen_changed_answers(ws, result, row, log)
                 totals = gradebook.record(ws, result.assignment, result.student, result.notebook,
                                           result.scores, when)
-                row.score, row.max_score = totals.score, totals.max_score
-                row.pending_manual, row.late_penalty = totals.pending, totals.late_penalty
                 row.collected = when.isoformat()
-                row.message += _pending_note(totals.pending)
-            else:
+                grades.apply_totals(row, totals)
+            elif not result.retry:
                 gradebook.forget(ws, [(result.assignment, result.student)])
+            # a result the grader's own trouble caused keeps the earlier scores and hand grades:
+            # the next run grades it again
         except Exception as err:  # noqa: BLE001 - the row still says what happened
             result.retry = True  # not up to date: the next run writes it again
             row.message += f"; the score could not be saved in the gradebook ({type(err).__name__})"
@@ -202,12 +192,25 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
     return rows
 
 
+def _reopen_changed_answers(ws: Workspace, result: NotebookResult, row: Row, log) -> None:
+    """A written answer graded by hand whose text the student has since changed is flagged for
+    a hand grade again (the earlier score kept in its Formgrader comment), and the row says so."""
+    previous = ws.autograded / result.student / result.assignment / f"{result.notebook}.ipynb"
+    changed = grades.changed_answers(previous, result.autograded)
+    for cell, score, top in gradebook.reopen(ws, result.assignment, result.student,
+                                             result.notebook, changed):
+        note = (f"written answer '{cell}' changed after its hand grade ({score:g}/{top:g}): "
+                "it waits for a new hand grade")
+        row.message += f"; {note}"
+        log(f"{row.student}/{row.assignment}: {note}")
+
+
 def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     """The autograded notebook, the feedback page and the instructor's log of one notebook."""
     folder = result.student, result.assignment
     if result.autograded is not None:
         write(result.autograded, ws.autograded.joinpath(*folder, f"{result.notebook}.ipynb"))
-    else:
+    elif not result.retry:  # after the grader's own trouble the gradebook keeps the last grade
         shutil.rmtree(ws.autograded.joinpath(*folder), ignore_errors=True)
     page = feedback.page(student=row.student, assignment=row.assignment, notebook=row.notebook,
                          score=row.score, max_score=row.max_score, status=row.status,
@@ -216,6 +219,8 @@ def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     target = ws.feedback.joinpath(*folder, f"{result.notebook}.html")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page)
+    if result.autograded is not None:
+        grades.save_page_data(ws, *folder, result.notebook, result.parts, result.cells)
     logs = ws.state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / f"{result.student}--{result.assignment}.log").write_text(clean.text(result.log))

@@ -305,6 +305,41 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
         return totals(gb.find_submission_notebook(notebook, assignment, student))
 
 
+def reopen(ws: Workspace, assignment: str, student: str, notebook: str,
+           cells: list[str]) -> list[tuple[str, float, float]]:
+    """Flag again the written answers in ``cells`` that were graded by hand: the student handed
+    in a different answer since. Returns (cell, earlier hand score, points) of each one reopened.
+
+    The earlier score is not lost: it goes into the cell's automatic comment, which Formgrader
+    shows in the comment box, so the person grading the new answer sees what the old one got.
+    """
+    from nbgrader.api import MissingEntry
+
+    reopened = []
+    if not cells:
+        return reopened
+    with opened(ws) as gb:
+        for name in cells:
+            try:
+                grade = gb.find_grade(name, notebook, assignment, student)
+            except MissingEntry:
+                continue
+            if grade.manual_score is None:
+                continue
+            reopened.append((name, float(grade.manual_score), float(grade.max_score)))
+            try:
+                gb.find_comment(name, notebook, assignment, student).auto_comment = (
+                    f"The answer changed after it was graded {grade.manual_score:g}/"
+                    f"{grade.max_score:g} by hand; grade the new answer.")
+            except MissingEntry:
+                pass
+            grade.manual_score = None
+            grade.extra_credit = None
+            grade.needs_manual_grade = True
+        gb.db.commit()
+    return reopened
+
+
 def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
     """Remove the submissions of (assignment, student) pairs whose notebooks did not run."""
     from nbgrader.api import MissingEntry
