@@ -140,7 +140,7 @@ def _students(submissions: Path, wanted: list[str] | None) -> list[os.DirEntry]:
 
 
 def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
-    """Rows kept from the ledger get today's totals (manual grades entered since count)."""
+    """Rows kept from the ledger get today's totals and pages (hand grades entered since count)."""
     from nbgrader.api import MissingEntry
 
     ran = [r for r in rows if r.status.ran]
@@ -154,6 +154,7 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
             except MissingEntry:
                 continue
             grades.apply_totals(row, gradebook.totals(sub))
+            grades.rerender_page(ws, row, sub)  # hand grades entered since show on the page
 
 
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
@@ -172,6 +173,8 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                                           result.scores, when)
                 row.collected = when.isoformat()
                 grades.apply_totals(row, totals)
+                grades.mark_hand_grades(result.parts, gradebook.hand_grades(
+                    ws, result.assignment, result.student, result.notebook))
             elif not result.retry:
                 gradebook.forget(ws, [(result.assignment, result.student)])
             # a result the grader's own trouble caused keeps the earlier scores and hand grades:

@@ -305,6 +305,25 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
         return totals(gb.find_submission_notebook(notebook, assignment, student))
 
 
+def hand_grades_of(sub) -> dict[str, tuple[float, str | None]]:
+    """{cell: (score, comment)} of the cells of a submitted notebook graded by hand."""
+    comments = {c.name: c.manual_comment for c in sub.comments if c.manual_comment}
+    return {g.name: (float(g.score), comments.get(g.name)) for g in sub.grades
+            if g.manual_score is not None and not g.needs_manual_grade}
+
+
+def hand_grades(ws: Workspace, assignment: str, student: str,
+                notebook: str) -> dict[str, tuple[float, str | None]]:
+    """:func:`hand_grades_of` one submitted notebook (empty when it is not in the gradebook)."""
+    from nbgrader.api import MissingEntry
+
+    with opened(ws) as gb:
+        try:
+            return hand_grades_of(gb.find_submission_notebook(notebook, assignment, student))
+        except MissingEntry:
+            return {}
+
+
 def reopen(ws: Workspace, assignment: str, student: str, notebook: str,
            cells: list[str]) -> list[tuple[str, float, float]]:
     """Flag again the written answers in ``cells`` that were graded by hand: the student handed

@@ -271,6 +271,20 @@ def save_page_data(ws: Workspace, student: str, assignment: str, notebook: str,
                                 "cells": [asdict(c) for c in cells]}))
 
 
+def mark_hand_grades(parts: list[feedback.Part],
+                     hand: dict[str, tuple[float, str | None]]) -> None:
+    """Written-answer parts as the gradebook has them: a hand score (and comment), or pending."""
+    for part in parts:
+        if part.status not in ("pending", "manual"):
+            continue
+        if part.name in hand:
+            score, comment = hand[part.name]
+            part.score, part.status = score, "manual"
+            part.messages = [comment] if comment else []
+        else:
+            part.score, part.status, part.messages = None, "pending", []
+
+
 def rerender_page(ws: Workspace, row: Row, sub) -> bool:
     """Redraw a notebook's feedback page with today's totals and hand grades (False: no data)."""
     path = page_data_path(ws, row.student, row.assignment, row.notebook)
@@ -280,17 +294,7 @@ def rerender_page(ws: Workspace, row: Row, sub) -> bool:
         cells = [feedback.Cell(**c) for c in data["cells"]]
     except (OSError, ValueError, TypeError, KeyError):
         return False
-    grades = {g.name: g for g in sub.grades}
-    comments = {c.name: c.manual_comment for c in sub.comments if c.manual_comment}
-    for part in parts:
-        grade = grades.get(part.name)
-        if grade is None or part.status not in ("pending", "manual"):
-            continue
-        if grade.needs_manual_grade or grade.manual_score is None:
-            part.score, part.status = None, "pending"
-        else:
-            part.score, part.status = float(grade.score), "manual"
-            part.messages = [comments[part.name]] if part.name in comments else []
+    mark_hand_grades(parts, gradebook.hand_grades_of(sub))
     page = feedback.page(student=row.student, assignment=row.assignment, notebook=row.notebook,
                          score=row.score, max_score=row.max_score, status=row.status,
                          summary=row.message, parts=parts, cells=cells,
