@@ -202,10 +202,9 @@ def _reopen_changed_answers(ws: Workspace, result: NotebookResult, row: Row, log
     changed = grades.changed_answers(previous, result.autograded)
     for cell, score, top in gradebook.reopen(ws, result.assignment, result.student,
                                              result.notebook, changed):
-        note = (f"written answer '{cell}' changed after its hand grade ({score:g}/{top:g}): "
-                "it waits for a new hand grade")
-        row.message += f"; {note}"
-        log(f"{row.student}/{row.assignment}: {note}")
+        note = grades.changed_note(cell, score, top)
+        row.message += note
+        log(f"{row.student}/{row.assignment}: {note[2:]}")
 
 
 def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,11 +49,24 @@ def pending_note(points: float) -> str:
     return f"; {points:g} points await manual grading (written answers)" if points else ""
 
 
+def changed_note(cell: str, score: float, top: float) -> str:
+    """What a row's message says when a resubmission reopened a hand-graded written answer."""
+    return (f"; written answer '{cell}' changed after its hand grade ({score:g}/{top:g}): "
+            "it waits for a new hand grade")
+
+
+_CHANGED_NOTE = re.compile(r"; written answer '[^']*' changed after its hand grade \([^)]*\): "
+                           r"it waits for a new hand grade")
+
+
 def apply_totals(row: Row, now: gradebook.Totals) -> None:
-    """Give ``row`` the gradebook's totals, its message's pending note kept in step."""
+    """Give ``row`` the gradebook's totals, its message's notes kept in step (a reopened answer
+    graded since no longer "waits")."""
     old = pending_note(row.pending_manual)
     if old and row.message.endswith(old):
         row.message = row.message[:-len(old)]
+    if not now.pending:
+        row.message = _CHANGED_NOTE.sub("", row.message)
     row.message += pending_note(now.pending)
     row.score, row.max_score = now.score, now.max_score
     row.pending_manual, row.late_penalty = now.pending, now.late_penalty

@@ -189,6 +189,18 @@ def test_regrading_keeps_hand_grades_and_flags_a_changed_written_answer(graded, 
     assert [(r.student, r.score, r.pending_manual) for r in grades.refresh(ws)] == \
         [("ada", 6.5, 0.0), ("bob", 2.0, 2.0), ("cy", 7.0, 0.0)]
 
+    # bob's new answer graded in Formgrader; a plain re-run grades nothing (all up to date) and
+    # still carries that grade to grades.csv and to bob's page
+    formgrader_grade(ws, "bob", 2.0)
+    done = run_cli("autograde", submissions, "--course-root", graded.root, "--workspace",
+                   ws.path, "--no-sandbox", "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "this run: 0 notebooks graded, 3 up to date" in done.stdout
+    assert [(float(row(ws, s)["score"]), float(row(ws, s)["pending_manual"]))
+            for s in ("ada", "bob", "cy")] == [(6.5, 0), (4, 0), (7, 0)]
+    assert "<td>2 / 2</td><td><span class='pass'>graded by hand</span>" in part_row(ws, "bob")
+    assert "changed after its hand grade" not in row(ws, "bob")["message"]
+
 
 def test_a_grader_failure_keeps_the_scores_and_hand_grades(graded, ws):
     grades.grade_by_hand(ws, student="ada", assignment=MINI, cell="why-written", points=2)
