@@ -24,6 +24,7 @@ it to grades.csv and the feedback pages.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,12 @@ def serve(root: Path, workspace: Path, *, port: int = 8890, db_url: str | None =
     grades.check_workspace(ws)
     if not 0 < port < 65536:
         raise CourseError(f"--port {port} is not a port number")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CourseError(f"port {port} of 127.0.0.1 is in use (another Formgrader or "
+                              "Jupyter?): stop it or pass --port N") from None
     argv, env = command(root, ws, port=port, open_browser=open_browser, extra=extra)
     print(f"Formgrader on {ws.path} ({ws.shown_db_url}): http://127.0.0.1:{port}/formgrader "
           "(Ctrl-C stops it); afterwards `autodiff-course grades "

@@ -9,13 +9,14 @@ once, without the sandbox (the sandbox is not the point here); each test works o
 from __future__ import annotations
 
 import shutil
+import socket
 from types import SimpleNamespace
 
 import pytest
 from nbgrader.api import Gradebook
 from pipeline_fixtures import MINI, make_mini_course, put, read_rows, run_cli, with_answer
 
-from autodiff_course import batch, cli, grades
+from autodiff_course import batch, cli, formgrader, grades
 from autodiff_course.layout import COURSE_ID, Workspace
 from autodiff_course.notebooks import fill_answers, read
 from autodiff_course.records import NotebookResult, Status
@@ -214,3 +215,33 @@ def test_a_grader_failure_keeps_the_scores_and_hand_grades(graded, ws):
         assert gb.find_grade("why-written", MINI, MINI, "ada").manual_score == 2.0
         assert gb.find_submission_notebook(MINI, MINI, "ada").score == 7.0
     assert (ws.autograded / "ada" / MINI / f"{MINI}.ipynb").is_file()
+
+
+def test_formgrader_runs_the_lab_configuration_with_formgrader_on_the_workspace(graded):
+    ws = Workspace.at(graded.ws, "postgresql+psycopg2://grader@db.example.org/autodiff")
+    argv, env = formgrader.command(graded.root, ws, port=8999, open_browser=False,
+                                   extra=["--IdentityProvider.token=t"])
+    assert env["AUTODIFF_COURSE_WORKSPACE"] == str(graded.ws)
+    assert env["AUTODIFF_COURSE_DB_URL"] == "postgresql+psycopg2://grader@db.example.org/autodiff"
+    assert env["JUPYTER_CONFIG_DIR"].endswith("jupyter-config")
+    assert argv[1:4] == ["-m", "jupyter", "lab"] and "--ip=127.0.0.1" in argv
+    assert "--port=8999" in argv and "--no-browser" in argv
+    assert argv[-1] == "--IdentityProvider.token=t"
+    extensions = [a.split("=", 1)[1] for a in argv if a.startswith("--ServerApp.jpserver_ext")]
+    # Formgrader on, and the lab's own choice kept: the Validate button is ours, not nbgrader's
+    assert "nbgrader.server_extensions.formgrader=True" in extensions
+    assert "autodiff_course.lab_validate=True" in extensions
+    assert "nbgrader.server_extensions.validate_assignment=False" in extensions
+
+
+def test_formgrader_refuses_a_busy_port_and_a_missing_workspace(graded, tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["formgrader", str(graded.ws), "--course-root", str(graded.root),
+                         "--port", str(port), "--no-browser"]) == 2
+    assert f"port {port} of 127.0.0.1 is in use" in capsys.readouterr().err
+    assert cli.main(["formgrader", str(tmp_path / "none"), "--course-root", str(graded.root),
+                     "--no-browser"]) == 2
+    assert "no workspace at" in capsys.readouterr().err
