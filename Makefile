@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench bench-scale release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab formgrader bench bench-scale release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -111,6 +111,13 @@ lab: $(STAMP)
 	JUPYTERLAB_SETTINGS_DIR=$(LAB_STATE)/settings \
 	JUPYTERLAB_WORKSPACES_DIR=$(LAB_STATE)/workspaces \
 	$(BIN)/jupyter lab --port=$(PORT) $(NO_BROWSER)
+
+# nbgrader's Formgrader (grading written answers by hand) on a grading workspace, on loopback;
+# afterwards `autodiff-course grades WORKSPACE` carries the hand grades to grades.csv
+# (docs/manual-grading.md).
+WORKSPACE ?= grading
+formgrader: $(STAMP)
+	$(BIN)/python -m autodiff_course formgrader $(WORKSPACE)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py

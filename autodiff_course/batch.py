@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import checks, clean, environment, feedback, gradebook, late
+from . import checks, clean, environment, feedback, gradebook, grades, late
 from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
@@ -144,7 +144,7 @@ def _students(submissions: Path, wanted: list[str] | None) -> list[os.DirEntry]:
 
 
 def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
-    """Rows kept from the ledger get today's totals (manual grades entered since count)."""
+    """Rows kept from the ledger get today's totals and pages (hand grades entered since count)."""
     from nbgrader.api import MissingEntry
 
     ran = [r for r in rows if r.status.ran]
@@ -157,14 +157,8 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
                                                   names.get(row.student, row.student))
             except MissingEntry:
                 continue
-            now = gradebook.totals(sub)
-            if now.pending != row.pending_manual:
-                note = _pending_note(row.pending_manual)
-                if note and row.message.endswith(note):
-                    row.message = row.message[:-len(note)]
-                row.message += _pending_note(now.pending)
-            row.score, row.max_score = now.score, now.max_score
-            row.pending_manual, row.late_penalty = now.pending, now.late_penalty
+            grades.apply_totals(row, gradebook.totals(sub))
+            grades.rerender_page(ws, row, sub)  # hand grades entered since show on the page
 
 
 def _apply_late(ws: Workspace, policy: late.LatePolicy, rows: list[tuple[Row, str]],
@@ -209,10 +203,6 @@ def _apply_late(ws: Workspace, policy: late.LatePolicy, rows: list[tuple[Row, st
         row.message = late.with_note(row.message, decisions[key].note)
 
 
-def _pending_note(points: float) -> str:
-    return f"; {points:g} points await manual grading (written answers)" if points else ""
-
-
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                    policy: late.LatePolicy, log) -> list[Row]:
     rows = []
@@ -224,15 +214,18 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
         try:
             if result.scores:
                 when = reader.times.get((result.student, result.assignment), datetime.now(UTC))
+                _reopen_changed_answers(ws, result, row, log)
                 totals = gradebook.record(ws, result.assignment, result.student, result.notebook,
                                           result.scores, when)
-                row.score, row.max_score = totals.score, totals.max_score
-                row.pending_manual, row.late_penalty = totals.pending, totals.late_penalty
                 row.collected = when.isoformat()
-                row.message += _pending_note(totals.pending)
+                grades.apply_totals(row, totals)
+                grades.mark_hand_grades(result.parts, gradebook.hand_grades(
+                    ws, result.assignment, result.student, result.notebook))
                 _apply_late(ws, policy, [(row, result.student)], reader.times, log)
-            else:
+            elif not result.retry:
                 gradebook.forget(ws, [(result.assignment, result.student)])
+            # a result the grader's own trouble caused keeps the earlier scores and hand grades:
+            # the next run grades it again
         except Exception as err:  # noqa: BLE001 - the row still says what happened
             result.retry = True  # not up to date: the next run writes it again
             row.message += f"; the score could not be saved in the gradebook ({type(err).__name__})"
@@ -249,13 +242,25 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
     return rows
 
 
+def _reopen_changed_answers(ws: Workspace, result: NotebookResult, row: Row, log) -> None:
+    """A written answer graded by hand whose text the student has since changed is flagged for
+    a hand grade again (the earlier score kept in its Formgrader comment), and the row says so."""
+    previous = ws.autograded / result.student / result.assignment / f"{result.notebook}.ipynb"
+    changed = grades.changed_answers(previous, result.autograded)
+    for cell, score, top in gradebook.reopen(ws, result.assignment, result.student,
+                                             result.notebook, changed):
+        note = grades.changed_note(cell, score, top)
+        row.message += note
+        log(f"{row.student}/{row.assignment}: {note[2:]}")
+
+
 def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     """The autograded notebook, the feedback page, its verdicts for the class report
     (:mod:`autodiff_course.checks`) and the instructor's log of one notebook."""
     folder = result.student, result.assignment
     if result.autograded is not None:
         write(result.autograded, ws.autograded.joinpath(*folder, f"{result.notebook}.ipynb"))
-    else:
+    elif not result.retry:  # after the grader's own trouble the gradebook keeps the last grade
         shutil.rmtree(ws.autograded.joinpath(*folder), ignore_errors=True)
     page = feedback.page(student=row.student, assignment=row.assignment, notebook=row.notebook,
                          score=row.score, max_score=row.max_score, status=row.status,
@@ -265,6 +270,8 @@ def _write_files(ws: Workspace, result: NotebookResult, row: Row) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page)
     checks.save(ws, *folder, result.notebook, str(row.status), result.parts)
+    if result.autograded is not None:
+        grades.save_page_data(ws, *folder, result.notebook, result.parts, result.cells)
     logs = ws.state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / f"{result.student}--{result.assignment}.log").write_text(clean.text(result.log))

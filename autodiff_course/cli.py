@@ -230,6 +230,59 @@ def build_student_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _grades(args) -> int:
+    from . import grades
+    from .layout import Workspace
+    from .report import status_counts, table
+
+    ws = Workspace.at(args.workspace, args.db_url)
+    rows = grades.refresh(ws)
+    print(table(rows))
+    print()
+    print(f"{len(rows)} rows: {status_counts(rows) or 'none'}")
+    print(grades.waiting_line(grades.waiting(ws)))
+    print(f"grades: {ws.grades_csv}")
+    return 0
+
+
+def _grade_by_hand(args) -> int:
+    from . import grades
+    from .layout import Workspace
+
+    ws = Workspace.at(args.workspace, args.db_url)
+    grades.grade_by_hand(ws, student=args.student, assignment=args.assignment, cell=args.cell,
+                         points=args.points, comment=args.comment, notebook=args.notebook)
+    rows = grades.refresh(ws)
+    row = next((r for r in rows if (r.student, r.assignment) == (args.student, args.assignment)
+                and r.status.ran), None)
+    shown = "" if row is None else f": {row.assignment} now {row.score:g}/{row.max_score:g}" + (
+        f", {row.pending_manual:g} pending" if row.pending_manual else "")
+    unit = "point" if args.points == 1 else "points"
+    print(f"{args.student} {args.cell}: {args.points:g} {unit} by hand{shown}")
+    print(grades.waiting_line(grades.waiting(ws)))
+    return 0
+
+
+def _pending(args) -> int:
+    from . import grades
+    from .layout import Workspace
+
+    ws = Workspace.at(args.workspace, args.db_url)
+    items = grades.waiting(ws, args.assignment)
+    if items:
+        print(grades.waiting_listing(items))
+        print()
+    print(grades.waiting_line(items))
+    return 0
+
+
+def _formgrader(args) -> int:
+    from .formgrader import serve
+
+    return serve(_root(args), Path(args.workspace), port=args.port, db_url=args.db_url,
+                 open_browser=not args.no_browser, extra=args.jupyter_arg)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff-course",
@@ -382,6 +435,41 @@ def build_parser() -> argparse.ArgumentParser:
                             "without solutions, hidden tests or instructor tools")
     p.add_argument("dir", metavar="DIR", help="a new or empty folder outside the course")
     p.set_defaults(run=_student_copy)
+    db_url = argparse.ArgumentParser(add_help=False)
+    db_url.add_argument("workspace", metavar="WORKSPACE", help="the folder graded into")
+    db_url.add_argument("--db-url", metavar="URL",
+                        help="the gradebook it was graded with, if not the workspace's sqlite")
+
+    p = sub.add_parser("grades", parents=[db_url],
+                       help="refresh WORKSPACE/grades.csv from the gradebook (hand grades "
+                            "included; runs no notebook) and print it")
+    p.set_defaults(run=_grades)
+
+    p = sub.add_parser("grade-by-hand", parents=[db_url],
+                       help="enter a hand grade for a written answer, then refresh grades.csv")
+    p.add_argument("--student", required=True, metavar="NAME")
+    p.add_argument("--assignment", required=True, metavar="ID")
+    p.add_argument("--cell", required=True, metavar="CELL_ID",
+                   help="the written answer's grade id (`pending` lists them)")
+    p.add_argument("--points", required=True, type=float, metavar="P")
+    p.add_argument("--comment", metavar="TEXT", help="a comment for the student (Formgrader's)")
+    p.add_argument("--notebook", metavar="NAME",
+                   help="the notebook, when several notebooks of the assignment have that cell")
+    p.set_defaults(run=_grade_by_hand)
+
+    p = sub.add_parser("pending", parents=[db_url],
+                       help="list the written answers waiting for a hand grade, with their text")
+    p.add_argument("--assignment", metavar="ID", help="only this assignment")
+    p.set_defaults(run=_pending)
+
+    p = sub.add_parser("formgrader", parents=[common, db_url],
+                       help="start Jupyter on loopback with nbgrader's Formgrader on WORKSPACE")
+    p.add_argument("--port", type=int, default=8890, metavar="N", help="(default 8890)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--jupyter-arg", action="append", default=[], metavar="=OPTION",
+                   help="one more option for `jupyter lab` (repeatable; write it with '=': "
+                        "--jupyter-arg=--IdentityProvider.token=SECRET)")
+    p.set_defaults(run=_formgrader)
     return parser
 
 

@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbgrader
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets.config import Config
 
 from .layout import COURSE_ID, RELEASE_DIRECTORY, SOURCE_DIRECTORY, Workspace
+
+TEMPLATES = Path(__file__).resolve().parent / "nbgrader_templates"
+# where nbgrader keeps Formgrader's and feedback's templates (it names this folder itself)
+NBGRADER_TEMPLATES = Path(nbgrader.__file__).resolve().parent / "server_extensions" / \
+    "formgrader" / "templates"
 
 
 class UseAutodiffCourseAutograde(NbGraderPreprocessor):
@@ -43,4 +49,8 @@ def configure(c: Config, root: Path, workspace: Workspace) -> Config:
     c.CourseDirectory.feedback_directory = str(workspace.feedback)
     c.CourseDirectory.db_url = workspace.db_url
     c.Autograde.sanitize_preprocessors = [UseAutodiffCourseAutograde]
+    # Formgrader's grading page asks a CDN for MathJax and its script stops without it (no score
+    # field works offline): our base/mathjax.html.j2 comes first and loads the server's copy.
+    # nbgrader sets these folders itself and only its course config is read after that.
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
     return c

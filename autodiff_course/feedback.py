@@ -96,8 +96,10 @@ def _part_row(part: Part) -> str:
         verdict = "<span class='pass'>passed</span>"
     elif part.status == "failed":
         verdict = "<span class='fail'>failed</span>"
+    elif part.score is None:  # a written answer nobody has graded yet: not a zero
+        verdict = "<span class='pending'>pending: graded by hand</span>"
     else:
-        verdict = "<span class='pending'>graded by hand</span>"
+        verdict = "<span class='pass'>graded by hand</span>"
     score = "–" if part.score is None else f"{part.score:g}"
     messages = "".join(f"<pre>{_esc(m, 5000)}</pre>" for m in part.messages)
     return (f"<tr><td>{_esc(part.name)}</td><td>{score} / {part.points:g}</td>"
@@ -124,7 +126,7 @@ def page(*, student: str, assignment: str, notebook: str, score: float, max_scor
          pending: float = 0.0) -> str:
     """The whole feedback page for one notebook (see the module docstring)."""
     title = f"{assignment}: {notebook} ({student})"
-    pending_note = (f" (+ {pending:g} points of written answers, graded by hand)"
+    pending_note = (f", {pending:g} pending (written answers, graded by hand)"
                     if pending else "")
     head = (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"

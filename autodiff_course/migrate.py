@@ -184,7 +184,7 @@ def _backup(ws: Workspace, assignments: list[str], before: dict[str, dict]) -> t
     data = {"format": FORMAT, "started": now.isoformat(), "finished": None,
             "assignments": {a: {"cells": {nb: {"grade": g, "source": s}
                                           for nb, (g, s) in before[a].items()},
-                                "submissions": gradebook.hand_grades(ws, a)}
+                                "submissions": gradebook.hand_grades_backup(ws, a)}
                             for a in assignments}}
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     path = _folder(ws) / f"migration-{stamp}.json"
@@ -254,7 +254,7 @@ def migrate(
         for line in describe(assignment, before[assignment], root) or [
                 "cell metadata (checksums or locks) differ"]:
             log(f"  {line}")
-    saved = {a: gradebook.hand_grades(ws, a) for a in scope}
+    saved = {a: gradebook.hand_grades_backup(ws, a) for a in scope}
     for assignment in sorted(set(scope) - set(changed)):
         over = _above_maximum(saved[assignment], assignment)
         if over:

@@ -106,13 +106,17 @@ def _clip(text: str, width: int) -> str:
 
 
 def table(rows: list[Row], *, message_width: int = 70) -> str:
-    """The summary table the autograde command prints."""
+    """The summary table ``autograde`` and ``grades`` print.
+
+    The score column counts every point given so far (hand grades included); points of written
+    answers still waiting for a person are said in words: ``11/13, 2 pending``.
+    """
     header = ["student", "assignment", "score", "status", "message"]
     body = []
     for r in sorted(rows, key=lambda r: (r.assignment, r.student, r.notebook)):
         score = f"{r.score:g}/{r.max_score:g}"
         if r.pending_manual:
-            score += f" (+{r.pending_manual:g}?)"
+            score += f", {r.pending_manual:g} pending"
         body.append([_clip(r.student, 40), _clip(r.assignment, 40), score, _clip(str(r.status), 12),
                      _clip(r.message, message_width)])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=False)]

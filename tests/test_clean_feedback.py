@@ -355,14 +355,18 @@ def test_parts_render_with_their_verdicts():
         Part("hidden_grad", 3.0, 0.0, "failed", ["a hidden test failed: gradient of tanh"]),
         Part("essay", 4.0, None, "pending"),
         Part("by_hand", 1.5, None, "manual"),
+        Part("graded_essay", 2.0, 1.5, "manual", ["clear, but no example"]),
     ]
     page = hostile_page(parts=parts, cells=[], pending=5.5, student="alice", summary="3 of 4")
     assert "<td>derivative</td><td>2 / 2</td><td><span class='pass'>passed</span>" in page
     assert "<td>hidden_grad</td><td>0 / 3</td><td><span class='fail'>failed</span>" in page
     assert "a hidden test failed: gradient of tanh" in page
-    assert "<td>essay</td><td>– / 4</td><td><span class='pending'>graded by hand</span>" in page
+    assert ("<td>essay</td><td>– / 4</td><td><span class='pending'>pending: graded by hand"
+            "</span>") in page
     assert "<td>by_hand</td><td>– / 1.5</td>" in page
-    assert "(+ 5.5 points of written answers, graded by hand)" in page
+    assert ("<td>graded_essay</td><td>1.5 / 2</td><td><span class='pass'>graded by hand</span>"
+            "<pre>clear, but no example</pre>") in page
+    assert "5.5 pending (written answers, graded by hand)" in page
     assert "Your notebook, as graded" not in page
 
 

@@ -6,7 +6,8 @@
 - ``browser``: Debian's Chromium through Playwright for Python (no browser download);
 - ``page``: a fresh browser context per test, its console watched (``page.console``); every
   kernel is shut down after the test, and a screenshot of a failing test's page goes to
-  ``build/screenshots/failures/``.
+  ``build/screenshots/failures/`` (:func:`watched_page`, also for tests with a server of their
+  own).
 
 Every server, kernel and browser started here is stopped by a finalizer, also when a test fails
 or the run is interrupted.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,8 +107,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def page(request, browser, lab, screenshot_dir):
+@contextmanager
+def watched_page(request, browser, screenshot_dir: Path):
+    """A page in a fresh browser context: offline, its console watched (``page.console``), and
+    a screenshot of it kept when the test fails."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(60_000)
     # Offline, as in a classroom without internet: any request to another host is refused, and
@@ -136,4 +140,19 @@ def page(request, browser, lab, screenshot_dir):
         else:
             shot.unlink(missing_ok=True)  # from an earlier failing run
         context.close()
+
+
+@pytest.fixture
+def page(request, browser, lab, screenshot_dir):
+    try:
+        with watched_page(request, browser, screenshot_dir) as page:
+            yield page
+    finally:
         lab.shutdown_kernels()
+
+
+@pytest.fixture
+def bare_page(request, browser, screenshot_dir):
+    """A page like ``page``'s for a test that starts a server of its own (no lab session)."""
+    with watched_page(request, browser, screenshot_dir) as page:
+        yield page
