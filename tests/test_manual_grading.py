@@ -17,6 +17,7 @@ from nbgrader.api import Gradebook
 from pipeline_fixtures import MINI, make_mini_course, put, read_rows, run_cli, with_answer
 
 from autodiff_course import batch, cli, formgrader, grades
+from autodiff_course.late import LatePolicy
 from autodiff_course.layout import COURSE_ID, Workspace
 from autodiff_course.notebooks import fill_answers, read
 from autodiff_course.records import NotebookResult, Status
@@ -209,7 +210,7 @@ def test_a_grader_failure_keeps_the_scores_and_hand_grades(graded, ws):
                             "the grading kernel did not start (tried twice); nothing was scored",
                             retry=True, kernel_start_failed=True)
     reader = SimpleNamespace(max_scores={MINI: {MINI: 7.0}}, times={})
-    [r] = batch._write_results(ws, [failed], reader, log=lambda _: None)
+    [r] = batch._write_results(ws, [failed], reader, LatePolicy(), log=lambda _: None)
     assert r.status == Status.CRASHED
     with Gradebook(ws.db_url, COURSE_ID) as gb:
         assert gb.find_grade("why-written", MINI, MINI, "ada").manual_score == 2.0
