@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
@@ -212,16 +212,15 @@ def term(tmp_path_factory):
         _hand_in(clone, student)
     out["collect-1"] = t("autodiff-course collect grading/exchange/autodiff-course/inbound "
                          "--workspace grading")
-    deadline = datetime.now(UTC).replace(microsecond=0)
+    deadline = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
     (clone / "course.toml").write_text(
         f'[late]\ngrace_minutes = 0\npenalty = "per-day"\namount = "10%"\n\n'
         f'[deadlines]\n"{TOPIC}" = "{deadline.isoformat()}"\n')
-    time.sleep(1.1)  # cyd's collection time is strictly after the deadline
+    time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.1)  # cyd is late
     _hand_in(clone, "cyd")
     out["collect-2"] = t("autodiff-course collect grading/exchange/autodiff-course/inbound "
                          "--workspace grading")
-    out["autograde"] = t("autodiff-course autograde grading/submitted --workspace grading "
-                         "--no-progress")
+    out["autograde"] = t("autodiff-course autograde grading/submitted --workspace grading")
     out["pending"] = t("autodiff-course pending grading")
     out["hand"] = t(f"autodiff-course grade-by-hand grading --student ada --assignment {TOPIC} "
                     f"--cell {WRITTEN} --points 2 --comment 'Both sides, clearly argued.'")
