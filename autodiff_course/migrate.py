@@ -396,7 +396,8 @@ def report(summary: Summary, ws: Workspace) -> str:
         lines.append(f"  lost in the re-grade (the notebook could not be graded): "
                      f"{clean.line(where, 200)}; see the backup")
     for where in summary.pending:
-        lines.append(f"  new part graded by hand, pending for every student: {where}")
+        lines.append("  new part graded by hand, not in any submission made before it (0 until "
+                     f"answered or graded by hand): {where}")
     lines.append(f"backup of the hand grades: {summary.backup}")
     lines.append(f"grades: {ws.grades_csv}")
     return "\n".join(lines)

@@ -110,6 +110,15 @@ def _feedback_cells(nb, run: NotebookRun, tests: dict[str, str]) -> list[Cell]:
     return cells
 
 
+def _as_released(cell) -> bool:
+    """True when an answer cell is exactly as released: the checksum nbgrader stored in the
+    release (copied onto the submission by normalisation) is the checksum of its source now."""
+    from nbgrader.utils import compute_checksum
+
+    stored = cell.metadata.get("nbgrader", {}).get("checksum")
+    return stored is not None and stored == compute_checksum(cell)
+
+
 def _parts(nb, run: NotebookRun) -> tuple[list[Part], dict[str, float | None]]:
     parts, scores = [], {}
     for cell in nb.cells:
@@ -118,6 +127,11 @@ def _parts(nb, run: NotebookRun) -> tuple[list[Part], dict[str, float | None]]:
         gid = grade_id(cell)
         points = cell_points(cell)
         if is_written(cell) or (cell.cell_type != "code" and is_answer(cell)):
+            if _as_released(cell):  # nothing written: 0 without a person, as nbgrader does
+                scores[gid] = 0.0
+                parts.append(Part(gid, points, 0.0, "failed",
+                                  ["not answered: the cell is still as it was handed out"]))
+                continue
             scores[gid] = None
             parts.append(Part(gid, points, None, "pending"))
             continue

@@ -12,7 +12,7 @@ student               double                        slope   total  pending  late
 ada                   right (2)                     3       7      0        0       graded
 bob                   2 x -> 3 x: visible fails (0) 3       3-1=2  2        1       graded
 eve                   x: visible fails (0)          3       3      2        0       graded
-cy                    untouched (0)                 0       0      2        0       graded
+cy                    untouched (0)                 0       0      0        0       graded
 O'Brien & <Co> "x"    hidden fails (0)              3       3      2        0       graded
 dee                   no 00-mini/ folder                                            missing
 fay                   not JSON                                                      unreadable
@@ -133,17 +133,18 @@ def test_distribution_figures_are_the_graded_students_totals(report):
 def test_question_means_full_marks_and_pending_equal_the_hand_count(report):
     _, page, questions, _ = report
     rows = {r[1]: r for r in cells(section(page, "Questions"))[1:]}
-    # double: 2,0,0,0,0   slope: 3,3,3,0,3   written: ada's 2 only, four waiting
+    # double: 2,0,0,0,0   slope: 3,3,3,0,3   written: ada's 2 and cy's 0 (left as released),
+    # three waiting
     assert rows["double-tests"][2:6] == ["2", "5", "0.40", "20.0%"]
     assert rows["slope-tests"][2:6] == ["3", "5", "2.40", "80.0%"]
-    assert rows["why-written"][2:6] + rows["why-written"][7:] == ["2", "1", "2.00", "100.0%",
-                                                                  "4"]
+    assert rows["why-written"][2:6] + rows["why-written"][7:] == ["2", "2", "1.00", "50.0%",
+                                                                  "3"]
     assert (questions["double-tests"]["mean"], questions["double-tests"]["full_marks_share"],
             questions["double-tests"]["students"]) == ("0.400", "0.200", "5")
     assert (questions["slope-tests"]["mean"], questions["slope-tests"]["pending"]) == ("2.400",
                                                                                       "0")
     assert (questions["why-written"]["pending"], questions["why-written"]["max_points"]) == (
-        "4", "2")
+        "3", "2")
 
 
 def test_discrimination_is_the_corrected_item_total_correlation(report):
@@ -153,7 +154,7 @@ def test_discrimination_is_the_corrected_item_total_correlation(report):
     rows = {r[1]: r for r in cells(section(page, "Questions"))[1:]}
     assert rows["double-tests"][6] == rows["slope-tests"][6] == "0.25"
     assert questions["double-tests"]["discrimination"] == "0.250"
-    # one hand grade: no correlation, and the page says why instead of printing NaN
+    # two final scores: no correlation, and the page says why instead of printing NaN
     assert questions["why-written"]["discrimination"] == ""
     assert "fewer than 3 students" in questions["why-written"]["discrimination_note"]
     assert rows["why-written"][6].startswith("n/a") and "fewer than 3" in rows["why-written"][6]
@@ -192,7 +193,9 @@ def test_failing_checks_are_counted_per_student_and_grouped(report):
     unanswered = "not answered yet: your code raised NotImplementedError"
     assert found[("double-tests", unanswered)] == found[("slope-tests", unanswered)] == ("1",
                                                                                          "cy")
-    assert len(found) == 4
+    assert found[("why-written", "not answered: the cell is still as it was handed out")] == (
+        "1", "cy")
+    assert len(found) == 5
     # most students first
     assert cells(section(page, "Most common failing checks"))[1][3] == "2"
 
@@ -214,8 +217,8 @@ def test_a_check_is_named_without_what_differs_between_students(message, check):
 def test_pending_late_and_unrun_rows(report):
     stdout, page, *_ = report
     pending = section(page, "Waiting for a hand grade")
-    assert "8 points in 4 notebook(s)" in pending
-    assert {r[0] for r in cells(pending)[1:]} == {"bob", "eve", "cy", ESCAPED}
+    assert "6 points in 3 notebook(s)" in pending
+    assert {r[0] for r in cells(pending)[1:]} == {"bob", "eve", ESCAPED}
     late = cells(section(page, "Late submissions"))
     assert [(r[0], r[3]) for r in late[1:]] == [("bob", "1")]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", late[1][2])  # when it was collected
@@ -223,7 +226,7 @@ def test_pending_late_and_unrun_rows(report):
     assert "2 missing, 1 unreadable" in unrun
     assert {(r[0], r[1]) for r in cells(unrun)[1:]} == {("missing", "dee"), ("missing", "gus"),
                                                         ("unreadable", "fay")}
-    assert "00-mini: 5 graded, mean 3.00/7; 8 points in 4 notebook(s) await a hand grade; " \
+    assert "00-mini: 5 graded, mean 3.00/7; 6 points in 3 notebook(s) await a hand grade; " \
            "1 late; 3 not graded to the end" in stdout
     assert "report/index.html" in stdout
 

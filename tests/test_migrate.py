@@ -139,7 +139,7 @@ def test_before_the_change_the_hand_grades_count(term):
     assert rows["ada"] == (5.0, 8.0, 3.0, "graded")  # grades.csv: as autograde wrote it
     assert cells["ada"]["totals"] == (7.5, 8.0, 0.0)  # the gradebook: hand grades entered
     assert cells["bob"]["totals"] == (4.0, 8.0, 1.0)
-    assert cells["cy"]["totals"] == (2.0, 8.0, 3.0)
+    assert cells["cy"]["totals"] == (2.0, 8.0, 0.0)  # untouched written answers: 0
 
 
 def test_dry_run_reports_the_changes_and_changes_nothing(term):
@@ -173,10 +173,10 @@ def test_autograde_on_the_changed_solutions_names_migrate(term, tmp_path):
 
 
 EXPECTED_ROWS = {  # score, max, pending, status
-    "ada": (10.0, 12.0, 2.0, "graded"),  # 2 + 1 + 6 auto, why-written 1.5 clipped to 1
-    "bob": (7.0, 12.0, 2.0, "graded"),  # double wrong: 0 + 0 + 6, why-written 1 kept
-    "cy": (3.0, 12.0, 3.0, "graded"),  # 2 + 1 + 0; why-written and new-written pending
-}
+    "ada": (10.0, 12.0, 0.0, "graded"),  # 2 + 1 + 6 auto, why-written 1.5 clipped to 1
+    "bob": (7.0, 12.0, 0.0, "graded"),  # double wrong: 0 + 0 + 6, why-written 1 kept
+    "cy": (3.0, 12.0, 0.0, "graded"),  # 2 + 1 + 0; why-written and new-written not answered
+}  # new-written is not in any submission (they predate it): 0 until answered or graded by hand
 
 
 @pytest.fixture(scope="module")
@@ -203,16 +203,16 @@ def test_migrate_rescores_every_part_and_keeps_hand_grades(migrated):
     assert bob["double-more-tests"][0] == 0.0 and bob["slope-tests"][0] == 6.0
     assert ada["why-written"][1:] == (1.0, 1.0, False)  # clipped to the new maximum
     assert bob["why-written"][1:] == (1.0, 1.0, False)  # within it: kept
-    assert cy["why-written"][1:] == (None, 1.0, True)  # never graded: still pending
-    assert all(c["new-written"][1:] == (None, 2.0, True) for c in cells.values())
+    assert cy["why-written"][1:] == (None, 1.0, False)  # left as released: 0, not pending
+    assert all(c["new-written"][1:] == (None, 2.0, False) for c in cells.values())
     assert ada["comment"] == COMMENT
     assert "hand grades: 1 kept, 1 clipped, 1 dropped; 1 comment kept" in printed
     assert ("clipped: ada 00-mini/00-mini/why-written 1.5 -> 1 (the part is now worth 1 "
             "point, was 2)") in printed
     assert "dropped (score, the part was removed): ada 00-mini/00-mini/derive-written 1" in printed
     assert "ada 00-mini/00-mini: 7.5 -> 10 of 12" in printed
-    assert "new part graded by hand, pending for every student: 00-mini/00-mini/new-written" \
-        in printed
+    assert ("new part graded by hand, not in any submission made before it (0 until answered "
+            "or graded by hand): 00-mini/00-mini/new-written") in printed
     assert "3 submissions re-graded" in printed
     with sqlite3.connect(Workspace.at(ws).state / "ledger.sqlite") as ledger:
         stored = {s: json.loads(r)[0]["score"] for s, r in ledger.execute(
@@ -302,7 +302,7 @@ def test_autograde_refuses_a_reweight_below_a_hand_grade_and_migrate_clips_it(te
         ("ada", "why-written", 1.5, 1.0)]
     rows, cells = state(copied)
     assert rows == {"ada": (7.0, 7.0, 0.0, "graded"), "bob": (4.0, 7.0, 1.0, "graded"),
-                    "cy": (2.0, 7.0, 2.0, "graded")}
+                    "cy": (2.0, 7.0, 0.0, "graded")}
     assert cells["ada"]["why-written"][1:] == (1.0, 1.0, False)
     assert cells["ada"]["derive-written"][1:] == (1.0, 1.0, False)
 
