@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench bench-scale release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab bench bench-scale release clean site
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -103,6 +103,12 @@ lab: $(STAMP)
 	JUPYTERLAB_SETTINGS_DIR=$(LAB_STATE)/settings \
 	JUPYTERLAB_WORKSPACES_DIR=$(LAB_STATE)/workspaces \
 	$(BIN)/jupyter lab
+
+# The course website in build/site/ (open build/site/index.html): the executed lectures and the
+# released assignments, rendered by Sphinx + myst-nb (never re-run), with search and MathJax served
+# from the site itself; it works offline. Fails on any Sphinx warning. See docs/site.md.
+site: $(STAMP)
+	$(BIN)/python site/make_site.py --out build/site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py
