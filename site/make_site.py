@@ -15,7 +15,6 @@ notebook holds solution or hidden-test markers, and on any Sphinx warning (``-W`
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import sys
@@ -73,15 +72,16 @@ def stage_notebook(source: Path, target: Path, root: Path) -> str:
 
 
 def topics_section(rows: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
-    """The home page's list of topics and one toctree per topic (the sidebar's navigation)."""
+    """The home page's list of topics, and one hidden toctree per topic: the sidebar's navigation
+    (captioned "Topic n: <lecture title up to its colon>"), which the list already shows."""
     lines = ["", "## Topics", ""]
     for n, (topic, lecture_title, assignments) in enumerate(rows, start=1):
         links = " · ".join(f"[{title}]({path})" for path, title in assignments)
         lines.append(f"{n}. **[{lecture_title}](course/{topic}.ipynb)** (lecture) · "
                      f"{links} (assignment)")
-    for n, (topic, _, assignments) in enumerate(rows, start=1):
-        caption = json.dumps(f"Topic {n}")[1:-1]
-        lines += ["", "```{toctree}", f":caption: {caption}", ":maxdepth: 1", "",
+    for n, (topic, lecture_title, assignments) in enumerate(rows, start=1):
+        caption = f"Topic {n}: {lecture_title.split(':')[0]}".replace("\n", " ")
+        lines += ["", "```{toctree}", f":caption: {caption}", ":hidden:", ":maxdepth: 1", "",
                   f"course/{topic}"]
         lines += [path.removesuffix(".ipynb") for path, _ in assignments]
         lines.append("```")

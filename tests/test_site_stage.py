@@ -74,7 +74,7 @@ def test_stage_gives_sphinx_every_topic_and_nothing_else(tmp_path):
     for n, topic in enumerate(ids, start=1):
         assert f"(course/{topic}.ipynb)" in index
         assert f"(assignments/{topic}/{topic}.ipynb)" in index
-        assert f":caption: Topic {n}\n" in index
+        assert f":caption: Topic {n}: " in index
     assert not [p for p in staging.rglob("*.ipynb")
                 if WIDGET_VIEW in p.read_text(encoding="utf-8")]
 

@@ -31,6 +31,7 @@ import pytest
 from conftest import OUTSIDE, REPO, VIEWPORT
 from course_files import lecture_ids
 from page_console import ConsoleLog
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(REPO / "site"))
 from static_widgets import make_static  # noqa: E402 - lives in site/, not in a package
@@ -168,6 +169,7 @@ def _status(url: str) -> int:
         return answer.status
 
 
+TYPESET_HOOK = "() => MathJax.Hub.Register.StartupHook('End', () => { window.typesetEnd = 1; })"
 MATH_STATE = """() => {
   const math = [...document.querySelectorAll('div.body .math.notranslate')];  // Sphinx's
   return {
@@ -194,9 +196,15 @@ def _check_lecture(page, site_url: str, source_root: Path, lecture: str) -> None
     page.goto(url)
     # MathJax 2 posts "End" once its first pass over the page is typeset (a hook registered
     # later is called at once).
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.Register")
-    page.evaluate("() => MathJax.Hub.Register.StartupHook('End', () => { window.typesetEnd = 1; })")
-    page.wait_for_function("() => window.typesetEnd === 1", timeout=60_000)
+    assert page.locator("div.body .math.notranslate").count() > 0, (
+        f"{lecture}: no formula marked up as math on the page (the TeX stayed text?)")
+    try:
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.Register")
+        page.evaluate(TYPESET_HOOK)
+        page.wait_for_function("() => window.typesetEnd === 1", timeout=60_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{lecture}: MathJax did not load or finish (requests refused: "
+                             f"{page.blocked[:3]}; console: {page.console.errors[:3]})") from None
     state = page.evaluate(MATH_STATE)
     assert state["math"] > 0, f"{lecture}: no formula on the page"
     assert state["typeset"] == state["math"], (
