@@ -104,9 +104,10 @@ lab: $(STAMP)
 	JUPYTERLAB_WORKSPACES_DIR=$(LAB_STATE)/workspaces \
 	$(BIN)/jupyter lab
 
-# The course website in build/site/ (open build/site/index.html): the executed lectures and the
-# released assignments, rendered by Sphinx + myst-nb (never re-run), with search and MathJax served
-# from the site itself; it works offline. Fails on any Sphinx warning. See docs/site.md.
+# The course website in build/site/ (python -m http.server -d build/site): the executed lectures
+# and the released assignments, rendered by Sphinx + myst-nb (never re-run), with search and
+# MathJax served from the site itself; it works offline. Fails on any Sphinx warning.
+# See docs/site.md.
 site: $(STAMP)
 	$(BIN)/python site/make_site.py --out build/site
 

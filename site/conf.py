@@ -19,7 +19,7 @@ author = "the autodiff-course authors"
 copyright = "the autodiff-course authors, MIT licence"  # noqa: A001 - Sphinx's name
 
 extensions = ["myst_nb"]  # MyST markdown and notebooks; Sphinx's mathjax is the HTML default
-exclude_patterns = [".doctrees", "**/.ipynb_checkpoints"]
+exclude_patterns = [".doctrees", ".make_site", "**/.ipynb_checkpoints"]
 
 # The lectures are committed executed: never run them, show what is stored.
 nb_execution_mode = "off"

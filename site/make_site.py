@@ -28,6 +28,7 @@ ROOT = SITE.parent
 # What a released notebook must never carry: nbgrader strips these when it releases.
 LEAKS = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
 TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
+STAGE_MARK = ".make_site"  # marks a staging folder as this script's, so it may be emptied
 
 
 class SiteError(Exception):
@@ -80,7 +81,7 @@ def topics_section(rows: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
         lines.append(f"{n}. **[{lecture_title}](course/{topic}.ipynb)** (lecture) · "
                      f"{links} (assignment)")
     for n, (topic, lecture_title, assignments) in enumerate(rows, start=1):
-        caption = f"Topic {n}: {lecture_title.split(':')[0]}".replace("\n", " ")
+        caption = f"Topic {n}: {lecture_title.split(':')[0]}"
         lines += ["", "```{toctree}", f":caption: {caption}", ":hidden:", ":maxdepth: 1", "",
                   f"course/{topic}"]
         lines += [path.removesuffix(".ipynb") for path, _ in assignments]
@@ -90,9 +91,10 @@ def topics_section(rows: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
 
 def stage(root: Path, staging: Path) -> list[str]:
     """Fill ``staging`` with the site's sources; return the topic ids."""
-    if staging.exists():
-        shutil.rmtree(staging)
+    _clear(staging, STAGE_MARK, "a staging folder of make_site.py", "--stage")
     staging.mkdir(parents=True)
+    (staging / STAGE_MARK).write_text("made by site/make_site.py; emptied on every build\n",
+                                      encoding="utf-8")
     ids = topic_ids(root)
     rows = []
     for topic in ids:
@@ -109,14 +111,19 @@ def stage(root: Path, staging: Path) -> list[str]:
     return ids
 
 
-def clear_output(out: Path) -> None:
-    """Empty a previous build, but only one this script made (it holds Sphinx's .buildinfo)."""
-    if not out.exists():
+def _clear(folder: Path, mark: str, what: str, option: str) -> None:
+    """Remove ``folder`` if it is empty or one this script made (it holds ``mark``), else refuse:
+    a mistyped --out or --stage must never delete someone's files."""
+    if not folder.exists():
         return
-    if any(out.iterdir()) and not (out / ".buildinfo").exists():
-        raise SiteError(f"{out} exists and is not a site built by make_site.py: "
-                        "remove it or choose another --out")
-    shutil.rmtree(out)
+    if not folder.is_dir() or (any(folder.iterdir()) and not (folder / mark).exists()):
+        raise SiteError(f"{folder} exists and is not {what}: remove it or choose another {option}")
+    shutil.rmtree(folder)
+
+
+def clear_output(out: Path) -> None:
+    """Empty a previous build (Sphinx leaves its .buildinfo in every HTML build)."""
+    _clear(out, ".buildinfo", "a site built by make_site.py", "--out")
 
 
 def build(root: Path, out: Path, staging: Path, quiet: bool = True) -> None:

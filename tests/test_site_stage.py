@@ -68,7 +68,7 @@ def test_stage_gives_sphinx_every_topic_and_nothing_else(tmp_path):
     ids = make_site.stage(root, staging)
     assert ids == sorted(p.stem for p in (REPO / "course").glob("*.ipynb"))
     staged = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-    assert staged == sorted(["index.md"] + [f"course/{i}.ipynb" for i in ids]
+    assert staged == sorted([".make_site", "index.md"] + [f"course/{i}.ipynb" for i in ids]
                             + [f"assignments/{i}/{i}.ipynb" for i in ids])
     index = (staging / "index.md").read_text(encoding="utf-8")
     for n, topic in enumerate(ids, start=1):
@@ -102,10 +102,15 @@ def test_a_topic_without_its_release_is_named(tmp_path, capsys):
     assert not (tmp_path / "site").exists()
 
 
-def test_an_unrelated_output_folder_is_left_alone(tmp_path):
-    out = tmp_path / "mine"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(make_site.SiteError, match="is not a site built by make_site.py"):
-        make_site.clear_output(out)
-    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+@pytest.mark.parametrize("option", ["--out", "--stage"])
+def test_an_unrelated_folder_is_left_alone(tmp_path, capsys, option):
+    root = copy_course(tmp_path / "course-root")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    paths = {"--out": str(tmp_path / "site"), "--stage": str(tmp_path / "stage"), option: str(mine)}
+    assert make_site.main(["--root", str(root), *(x for kv in paths.items() for x in kv)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"make_site: {mine} exists and is not ")
+    assert err.endswith(f": remove it or choose another {option}\n")
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
