@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to a bare `alembic`: the venv's bin must be on PATH for every call.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab formgrader bench bench-scale release clean
+.PHONY: demo test lint unit lectures-check lectures sandbox scale browser lab formgrader bench \
+	bench-scale release clean site
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -118,6 +119,13 @@ lab: $(STAMP)
 WORKSPACE ?= grading
 formgrader: $(STAMP)
 	$(BIN)/python -m autodiff_course formgrader $(WORKSPACE)
+
+# The course website in build/site/ (python -m http.server -d build/site): the executed lectures
+# and the released assignments, rendered by Sphinx + myst-nb (never re-run), with search and
+# MathJax served from the site itself; it works offline. Fails on any Sphinx warning.
+# See docs/site.md.
+site: $(STAMP)
+	$(BIN)/python site/make_site.py --out build/site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_engine.py
