@@ -33,6 +33,7 @@ from pathlib import Path
 from . import clean
 from .intake import CollectionTimes, name_problem
 from .layout import COURSE_ID, CourseError, Workspace, assignment_ids, source_notebooks
+from .owners import foreign
 from .picks import Picks
 from .submission import UnreadableNotebook, entries, find_notebook, read_file
 
@@ -102,6 +103,10 @@ def _from_exchange(inbound: Path, known: list[str], report: Report) -> dict:
                                   "<timestamp>+<random> with a known assignment id)")
             continue
         student, assignment, stamp = parsed
+        if foreign(entry.path, student):
+            report.problems.append(f"{clean.line(entry.name, 200)}: made by another user than "
+                                   f"{clean.line(student, 100)}; not collected")
+            continue
         when = exchange_time(stamp)
         order = (when is not None, when or datetime.min.replace(tzinfo=UTC), entry.name)
         found[(student, assignment)].append((order, entry))

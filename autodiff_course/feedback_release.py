@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pwd
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .intake import name_problem
 from .layout import COURSE_ID, CourseError, Workspace
+from .owners import foreign
 
 
 @dataclass
@@ -49,14 +49,6 @@ def page_name(secret: str, notebook: str) -> str:
     digest.update(secret.encode())
     digest.update(notebook.encode())
     return f"{digest.hexdigest()}.html"
-
-
-def _owner_mismatch(folder: Path, student: str) -> bool:
-    try:
-        expected = pwd.getpwnam(student).pw_uid
-    except KeyError:
-        return False  # no such user here: a single-user exchange, nothing to compare with
-    return folder.lstat().st_uid != expected
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -88,7 +80,7 @@ def release(ws: Workspace, exchange: Path, course_id: str = COURSE_ID) -> Releas
         if name_problem(student) or name_problem(assignment) or "/" in student:
             done.skipped.append(f"{entry.name}: not a name the grader uses")
             continue
-        if _owner_mismatch(folder, student):
+        if foreign(folder, student):
             done.skipped.append(f"{entry.name}: owned by another user than {student}")
             continue
         secret_file = folder / "submission_secret.txt"

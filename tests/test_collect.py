@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -241,3 +242,23 @@ def test_without_the_expected_notebook_one_other_is_graded_and_several_are_not_g
     assert rows[0].message == ("no 00-mini.ipynb in the submission (found: a.ipynb, b.ipynb); "
                                "`autodiff-course pick` chooses one")
     assert set(reader.extras) == {("bob", MINI)}
+
+
+def test_a_hand_in_made_in_a_classmates_name_is_not_collected(course):
+    """On a hub with one Unix user per student, inbound/ is writable by all: a newer folder
+    named after a classmate (here the machine's `daemon` user, made by us) must neither be
+    collected as the classmate's work nor shadow the classmate's own hand-in."""
+    root, release, answered, base = course
+    victim = "daemon" if os.getuid() != 1 else "bin"
+    exchange = base / "exchange"
+    inbound = exchange / "autodiff-course" / "inbound"
+    own = _exchange_submission(inbound, f"{victim}+{MINI}+2026-12-01 10:00:00.000000 UTC+a",
+                               answered)
+    os.chown(own, pwd.getpwnam(victim).pw_uid, -1)  # the victim's own hand-in
+    _exchange_submission(inbound, f"{victim}+{MINI}+2026-12-01 11:00:00.000000 UTC+b", release)
+    ws = base / "ws"
+
+    report = collect(exchange, root=root, workspace=ws)
+
+    assert read(ws / "submitted" / victim / MINI / f"{MINI}.ipynb") == answered
+    assert f"made by another user than {victim}; not collected" in summary(report)
