@@ -28,9 +28,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nbformat
 import pytest
-from conftest import OUTSIDE, REPO, VIEWPORT
+from conftest import REPO, watched_page
 from course_files import lecture_ids
-from page_console import ConsoleLog
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(REPO / "site"))
@@ -84,30 +83,8 @@ def site_url(site):
 @pytest.fixture
 def site_page(request, browser, site_url, screenshot_dir):
     """A page in a fresh context, offline like the suite's ``page`` but without JupyterLab."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    blocked: list[str] = []
-
-    def refuse(route):
-        blocked.append(route.request.url)
-        route.abort()
-
-    context.route(OUTSIDE, refuse)
-    page = context.new_page()
-    page.blocked = blocked
-    page.console = ConsoleLog().attach(page)
-    try:
+    with watched_page(request, browser, screenshot_dir) as page:
         yield page
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            shot = screenshot_dir / "failures" / f"{request.node.name}.png"
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                page.screenshot(path=str(shot), full_page=True)
-            except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
-                pass
-        context.close()
 
 
 # ----------------------------------------------------------------------------- without browser
