@@ -155,9 +155,12 @@ def terminal_lookup(url: str, commands: tuple[str, ...], timeout: float = 15.0) 
 
 def make_dry_run(folder, *args: str) -> str:
     """What `make -n` would run (the install steps too when .venv is absent), with no PORT or
-    BROWSER inherited from the environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "BROWSER", "MAKEFLAGS")}
-    done = subprocess.run(["make", "-n", *args], cwd=folder, capture_output=True, text=True,
+    BROWSER inherited from the environment (nor the make that runs the tests: under `make test`
+    a nested make would announce its directory)."""
+    inherited = ("PORT", "BROWSER", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
+    done = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=folder,
+                          capture_output=True, text=True,
                           timeout=30, env=clean)
     assert done.returncode == 0, done.stderr
     return done.stdout
