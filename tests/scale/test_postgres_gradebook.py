@@ -80,7 +80,7 @@ def test_grades_csv_is_the_same_on_both(graded):
     assert pg == sqlite
     summary = {student: (row["status"], float(row["score"]), float(row["pending_manual"]))
                for (student, _), row in pg.items()}
-    assert summary == {"ada": ("graded", 5.0, 2.0), "bob": ("graded", 0.0, 2.0),
+    assert summary == {"ada": ("graded", 5.0, 2.0), "bob": ("graded", 0.0, 0.0),
                        "cy": ("graded", 2.0, 2.0), "dee": ("crashed", 0.0, 2.0),
                        "eve": ("unreadable", 0.0, 0.0), "fay": ("missing", 0.0, 0.0)}
 
@@ -147,7 +147,7 @@ def test_formgrader_sees_the_same_on_both(graded):
     assert pg == sqlite
     scores = {s["student"]: (s["score"], s["max_score"], s["needs_manual_grade"])
               for s in pg["notebook submissions"]}
-    assert scores == {"ada": (5.0, 7.0, True), "bob": (0.0, 7.0, True), "cy": (2.0, 7.0, True),
+    assert scores == {"ada": (5.0, 7.0, True), "bob": (0.0, 7.0, False), "cy": (2.0, 7.0, True),
                       "dee": (0.0, 7.0, True)}
     assert len(pg["students"]) == 4  # ada, bob, cy, dee
 
@@ -174,10 +174,11 @@ def test_a_manual_grade_in_postgres_survives_a_rerun_with_a_pgpass_file(graded, 
     grade_pg(graded, env={"PGPASSFILE": str(pgpass), "PGPASSWORD": ""})
     grades = cell_grades(graded.pg.url)
     assert grades[("ada", MINI, "why-written")] == (None, 1.5, False, 2.0)
-    assert grades[("bob", MINI, "why-written")] == (None, 0.5, False, 2.0)
+    # bob's written answer changed since its hand grade: it waits for a person again
+    assert grades[("bob", MINI, "why-written")] == (None, None, True, 2.0)
     assert grades[("bob", MINI, "double-tests")] == (2.0, None, False, 2.0)  # re-graded
     assert grades[("cy", MINI, "slope-tests")] == (0.0, 2.0, False, 3.0)
     rows = csv_rows(graded.pg_ws)
     assert {s: (float(r["score"]), float(r["pending_manual"])) for (s, _), r in rows.items()
-            if s in ("ada", "bob", "cy")} == {"ada": (6.5, 0.0), "bob": (5.5, 0.0),
+            if s in ("ada", "bob", "cy")} == {"ada": (6.5, 0.0), "bob": (5.0, 2.0),
                                               "cy": (4.0, 2.0)}
