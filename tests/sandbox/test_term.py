@@ -273,6 +273,10 @@ def test_each_student_fetches_their_own_feedback_through_the_exchange(term):
         assert f"({student})" in page.read_text()
         others = [s for s in STUDENTS if s != student]
         assert not any(f"({o})" in page.read_text() for o in others)
+        if student == "ada":  # the hand grade given after autograde reached her page
+            text = page.read_text()
+            assert f"Score: {AUTO_POINTS + WRITTEN_POINTS} / {AUTO_POINTS + WRITTEN_POINTS}" \
+                in text and "Both sides, clearly argued." in text
 
 
 def test_the_report_counts_the_late_and_the_pending(term):
