@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import clean, gradebook
+from . import clean, gradebook, gradebook_backup
 from .layout import CourseError, Workspace, assignment_ids, check_course_root, source_notebooks
 from .notebooks import read
 from .records import GradingOptions
@@ -60,9 +60,9 @@ class Summary:
 
     assignments: list[str] = field(default_factory=list)
     regraded: list[str] = field(default_factory=list)  # "student/assignment"
-    kept: list[gradebook.PutBack] = field(default_factory=list)
-    clipped: list[gradebook.PutBack] = field(default_factory=list)
-    dropped: list[gradebook.PutBack] = field(default_factory=list)
+    kept: list[gradebook_backup.PutBack] = field(default_factory=list)
+    clipped: list[gradebook_backup.PutBack] = field(default_factory=list)
+    dropped: list[gradebook_backup.PutBack] = field(default_factory=list)
     comments_kept: int = 0
     not_regraded: list[str] = field(default_factory=list)  # no kept file: grades in backup only
     lost: list[str] = field(default_factory=list)  # restored, then gone after the re-grade
@@ -71,7 +71,7 @@ class Summary:
     pending: list[str] = field(default_factory=list)  # new parts graded by hand
 
 
-def _where(p: gradebook.PutBack) -> str:
+def _where(p: gradebook_backup.PutBack) -> str:
     return clean.line(f"{p.student} {p.assignment}/{p.notebook}/{p.cell}", 300)
 
 
@@ -88,7 +88,7 @@ def _kind(source: dict, cell: str) -> str:
 
 def describe(assignment: str, before: dict, root: Path) -> list[str]:
     """One line per change between the gradebook's cells (``before``, in
-    :func:`gradebook.stored_cells`' shape) and ``solutions/``."""
+    :func:`gradebook_backup.stored_cells`' shape) and ``solutions/``."""
     after = {p.stem: gradebook.expected_cells(read(p)) for p in source_notebooks(root, assignment)}
     lines = []
     for name in sorted(set(before) | set(after)):
@@ -184,7 +184,7 @@ def _backup(ws: Workspace, assignments: list[str], before: dict[str, dict]) -> t
     data = {"format": FORMAT, "started": now.isoformat(), "finished": None,
             "assignments": {a: {"cells": {nb: {"grade": g, "source": s}
                                           for nb, (g, s) in before[a].items()},
-                                "submissions": gradebook.hand_grades_backup(ws, a)}
+                                "submissions": gradebook_backup.hand_grades_backup(ws, a)}
                             for a in assignments}}
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     path = _folder(ws) / f"migration-{stamp}.json"
@@ -242,7 +242,7 @@ def migrate(
         log("dry run: nothing was changed; run without --dry-run to finish the migration")
         return summary  # the gradebook is half-way: what else changed is seen once it is done
 
-    before = {a: gradebook.stored_cells(ws, a) for a in (assignments or known)}
+    before = {a: gradebook_backup.stored_cells(ws, a) for a in (assignments or known)}
     for assignment in sorted(a for a, cells in before.items() if cells is None):
         if assignments:
             log(f"{assignment} is not in the gradebook yet: nothing to migrate "
@@ -254,7 +254,7 @@ def migrate(
         for line in describe(assignment, before[assignment], root) or [
                 "cell metadata (checksums or locks) differ"]:
             log(f"  {line}")
-    saved = {a: gradebook.hand_grades_backup(ws, a) for a in scope}
+    saved = {a: gradebook_backup.hand_grades_backup(ws, a) for a in scope}
     for assignment in sorted(set(scope) - set(changed)):
         over = _above_maximum(saved[assignment], assignment)
         if over:
@@ -294,7 +294,7 @@ def _finish(root: Path, ws: Workspace, path: Path, data: dict, options: GradingO
     ledger = Ledger(ws)
     try:
         for assignment in names:
-            removed = gradebook.remove_submissions(ws, assignment)
+            removed = gradebook_backup.remove_submissions(ws, assignment)
             kept = ({e.name for e in ws.submitted.iterdir() if (e / assignment).is_dir()}
                     if ws.submitted.is_dir() else set())
             saved = {s["student"] for s in plan[assignment]["submissions"]}
@@ -313,7 +313,7 @@ def _finish(root: Path, ws: Workspace, path: Path, data: dict, options: GradingO
             if not (ws.submitted / student / assignment).is_dir():
                 summary.not_regraded.append(f"{student}/{assignment}")
                 continue
-            for item in gradebook.put_back(ws, assignment, saved, settle):
+            for item in gradebook_backup.put_back(ws, assignment, saved, settle):
                 if item.kind == "comment":
                     if item.new is None:
                         summary.dropped.append(item)
