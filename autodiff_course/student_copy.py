@@ -42,7 +42,7 @@ COURSE_FOLDERS = ("course", RELEASE_DIRECTORY, "autograd_ref")
 # and nothing else.
 # (autodiff_course/__main__.py comes from student_template/: validate only.)
 STUDENT_PACKAGE_FILES = (
-    "__init__.py", "checking.py", "clean.py", "cli.py", "engine.py",
+    "__init__.py", "checking.py", "clean.py", "cli.py", "cli_term.py", "engine.py",
     "feedback.py", "kernel.py", "lab_settings.py", "lab_terminal.bashrc", "lab_validate.py",
     "layout.py", "limits.py", "notebooks.py", "outputs.py", "records.py", "sandbox.py",
     "submission.py", "validate.py", "kernel_side/__init__.py", "kernel_side/codec.py",
