@@ -8,14 +8,47 @@ tests compare students' work against it.
 from . import data, finite_diff, nn, optim, viz
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
-from .functions import abs, cos, exp, log, relu, sigmoid, sin, sqrt, tan, tanh  # noqa: A004
+from .functions import (  # noqa: A004
+    abs,
+    arccos,
+    arcsin,
+    arctan,
+    clip,
+    cos,
+    cosh,
+    exp,
+    expm1,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    tanh,
+    where,
+)
 from .modes import checkpoint, no_grad
 from .scalar import Scalar
-from .tensor import Tensor, concatenate, maximum, stack, where
+from .tensor import Tensor, concatenate, stack
 from .trace import Trace, trace
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
+    "sinh",
+    "sign",
+    "minimum",
+    "log1p",
+    "expm1",
+    "cosh",
+    "clip",
+    "arctan",
+    "arcsin",
+    "arccos",
     "Dual",
     "Scalar",
     "Tensor",

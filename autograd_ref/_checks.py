@@ -75,6 +75,6 @@ def operand_error(op: str, left, right) -> TypeError:
 
 
 def _is_autograd(x) -> bool:
-    from .functions import is_ad_value  # late import: functions is imported by the types
+    from .rules import is_ad_value  # late import: rules is imported by the types
 
     return is_ad_value(x)

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import cmath
 import math
-import numbers
 import os
 import sys
 import warnings
 
 import numpy as np
 
-NAMES = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs")
+NAMES = (
+    "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs",
+    "log1p", "expm1", "sinh", "cosh", "arcsin", "arccos", "arctan", "sign",
+)  # fmt: skip
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -115,6 +117,26 @@ def _trig_f(fn, name):
     return f
 
 
+def _guarded_f(fn, ufunc, name):
+    """``fn`` from :mod:`math`, falling back to numpy's result and warning where math raises
+    (``math.asin(2)``, ``math.sinh(1000)``): nan or inf with a RuntimeWarning, as numpy gives."""
+
+    def f(x: float) -> float:
+        try:
+            return fn(x)
+        except (ValueError, OverflowError):
+            with np.errstate(all="ignore"):
+                r = float(ufunc(np.float64(x)))
+            _warn(f"{'invalid value' if r != r else 'overflow'} encountered in {name}")
+            return r
+
+    return f
+
+
+def _sign_f(x: float) -> float:
+    return 1.0 if x > 0 else (-1.0 if x < 0 else x * 0.0)  # 0.0 stays 0.0, nan stays nan
+
+
 def _sigmoid_f(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -137,6 +159,14 @@ FLOAT = {
     "relu": _relu_f,
     "sqrt": _sqrt_f,
     "abs": math.fabs,
+    "log1p": _guarded_f(math.log1p, np.log1p, "log1p"),
+    "expm1": _guarded_f(math.expm1, np.expm1, "expm1"),
+    "sinh": _guarded_f(math.sinh, np.sinh, "sinh"),
+    "cosh": _guarded_f(math.cosh, np.cosh, "cosh"),
+    "arcsin": _guarded_f(math.asin, np.arcsin, "arcsin"),
+    "arccos": _guarded_f(math.acos, np.arccos, "arccos"),
+    "arctan": math.atan,
+    "sign": _sign_f,
 }
 
 
@@ -159,6 +189,14 @@ COMPLEX = {
     "relu": lambda z: z if z.real > 0 else 0j,
     "sqrt": cmath.sqrt,
     "abs": lambda z: z if z.real >= 0 else -z,
+    "log1p": lambda z: cmath.log(1.0 + z),
+    "expm1": lambda z: cmath.exp(z) - 1.0,
+    "sinh": cmath.sinh,
+    "cosh": cmath.cosh,
+    "arcsin": cmath.asin,
+    "arccos": cmath.acos,
+    "arctan": cmath.atan,
+    "sign": lambda z: complex(_sign_f(z.real)),  # constant: the complex step sees slope 0
 }
 
 
@@ -193,34 +231,12 @@ ARRAY = {
     "relu": _relu_a,
     "sqrt": np.sqrt,
     "abs": _abs_a,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+    "sign": lambda x: np.sign(x.real) + 0j if np.iscomplexobj(x) else np.sign(x),
 }
-
-
-def as_float_array(x, what: str) -> np.ndarray:
-    """Convert array-like input to a float64 (or complex128) array, refusing what is not numeric."""
-    arr = np.asarray(x)
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(
-            f"{what} expects numbers, got an array of dtype {arr.dtype}. Convert the data to "
-            "floats first, for example with np.asarray(data, dtype=float)."
-        )
-    if arr.dtype.kind == "c":
-        return arr.astype(np.complex128, copy=False)
-    return arr.astype(np.float64, copy=False)
-
-
-def apply(name: str, x):
-    """Evaluate elementary function ``name`` on a plain number or array-like ``x``."""
-    if isinstance(x, float):
-        return FLOAT[name](x)
-    if isinstance(x, numbers.Real):  # int, bool, numpy integer or floating scalars
-        return FLOAT[name](float(x))
-    if isinstance(x, numbers.Complex):
-        return COMPLEX[name](complex(x))
-    if isinstance(x, (np.ndarray, list, tuple)):
-        with np.errstate(divide="warn", invalid="warn", over="warn"):
-            return ARRAY[name](as_float_array(x, name))
-    raise TypeError(
-        f"{name}() expects a number, a numpy array, or an autograd_ref value (Scalar, Dual, "
-        f"Tensor); got {type(x).__name__} {x!r:.60}."
-    )

@@ -9,28 +9,28 @@ constant factor in memory however long the computation.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from . import _numeric
-from . import functions as F
 from ._checks import operand_error, to_float
+from .elementwise import ADD, DIV, MUL, NEG, POW, POW_CONST, SUB, UNARY
+from .rules import Rule, register_ad_type
 
-_div = _numeric.div
-_pow = _numeric.power
 _new = object.__new__
-_FLOAT = _numeric.FLOAT
 
 
-@F.register_ad_type
+@register_ad_type
 class Dual:
     """``primal + tangent·ε`` with ε² = 0.
 
     >>> y = Dual(2.0, 1.0) ** 3      # seed dx = 1
     >>> y.primal, y.tangent
     (8.0, 12.0)
+
+    Every operation is a row of the rule table: the primal comes from the row's float form and
+    the tangent from its JVP. An input whose tangent is 0 is skipped, so a constant never meets a
+    nan in a rule (the base's term of ``a ** b`` at ``a = 0`` when only the exponent varies).
     """
 
     __slots__ = ("primal", "tangent")
@@ -39,120 +39,50 @@ class Dual:
         self.primal: float = to_float(primal, "Dual")
         self.tangent: float = to_float(tangent, "Dual tangent")
 
-    # ---------------------------------------------------------------------- arithmetic
-    # (a + a'ε) ∘ (b + b'ε), each keeping only the first-order term. Results are built with
-    # _dual (no input checks: both parts are floats already).
-    def __add__(self, other):
-        o = _lift(other, "+", self)
-        if o is NotImplemented:
-            return o
-        return _dual(self.primal + o.primal, self.tangent + o.tangent)
+    def __ad_apply__(self, rule: Rule, args: tuple, aux=None) -> Dual:
+        """Apply a row: the primal from its float form, the tangent from its JVP."""
+        if rule.scalar is None:
+            raise TypeError(
+                f"{rule.name} works on arrays (ad.Tensor), not on Dual numbers; write it with "
+                "Dual operations, or use ad.jvp on arrays."
+            )
+        duals = []
+        for a in args:
+            d = a if type(a) is Dual else _lift(a, rule.name, self)
+            if d is NotImplemented:
+                raise TypeError(
+                    f"{rule.name}: a Dual cannot be combined with a numpy array; apply the "
+                    "function to each element, or use ad.jvp on arrays."
+                )
+            duals.append(d)
+        primals = tuple(d.primal for d in duals)
+        out = float(rule.scalar(primals, aux))
+        tangents = tuple(d.tangent if d.tangent else None for d in duals)
+        if all(t is None for t in tangents):
+            return _dual(out, 0.0)
+        return _dual(out, float(rule.pushforward(tangents, primals, out, aux)))
 
-    def __radd__(self, other):
-        o = _lift(other, "+", self, reflected=True)
-        return o if o is NotImplemented else o + self
-
-    def __sub__(self, other):
-        o = _lift(other, "-", self)
-        if o is NotImplemented:
-            return o
-        return _dual(self.primal - o.primal, self.tangent - o.tangent)
-
-    def __rsub__(self, other):
-        o = _lift(other, "-", self, reflected=True)
-        return o if o is NotImplemented else o - self
-
-    def __mul__(self, other):
-        o = _lift(other, "*", self)
-        if o is NotImplemented:
-            return o
-        return _dual(self.primal * o.primal, self.tangent * o.primal + self.primal * o.tangent)
-
-    def __rmul__(self, other):
-        o = _lift(other, "*", self, reflected=True)
-        return o if o is NotImplemented else o * self
-
-    def __truediv__(self, other):
-        o = _lift(other, "/", self)
-        if o is NotImplemented:
-            return o
-        q = _div(self.primal, o.primal)
-        return _dual(q, _div(self.tangent - q * o.tangent, o.primal))
-
-    def __rtruediv__(self, other):
-        o = _lift(other, "/", self, reflected=True)
-        return o if o is NotImplemented else o / self
+    def __ad_constant__(self) -> float:
+        return self.primal
 
     def __pow__(self, other):
-        a = self.primal
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            c = float(other)
-            # A constant base carries no derivative, and a**0 is constant in a: in both cases the
-            # tangent is 0 (c a**(c-1) would be 0 * inf = nan at a = 0 for c = 0).
-            if self.tangent == 0.0 or c == 0.0:
-                return _dual(_pow(a, c), 0.0)
-            return _dual(_pow(a, c), c * _pow(a, c - 1.0) * self.tangent)
+            return self.__ad_apply__(POW_CONST, (self,), float(other))
         o = _lift(other, "**", self)
-        if o is NotImplemented:
-            return o
-        value = _pow(a, o.primal)
-        # A zero tangent means "does not depend on the input": skip its term rather than let
-        # 0 * inf make nan (e.g. the base's term at a = 0 when only the exponent varies).
-        da = o.primal * _pow(a, o.primal - 1.0) * self.tangent if self.tangent else 0.0
-        # d/db a**b = a**b ln a: nan for a <= 0, where the logarithm is undefined.
-        db = value * _FLOAT["log"](a) * o.tangent if o.tangent else 0.0
-        return _dual(value, da + db)
+        return o if o is NotImplemented else self.__ad_apply__(POW, (self, o))
 
     def __rpow__(self, other):
         o = _lift(other, "**", self, reflected=True)
-        return o if o is NotImplemented else o**self
+        return o if o is NotImplemented else self.__ad_apply__(POW, (o, self))
 
     def __neg__(self):
-        return _dual(-self.primal, -self.tangent)
+        return self.__ad_apply__(NEG, (self,))
 
     def __pos__(self):
         return self
 
-    # ---------------------------------------------------------------- elementary functions
-    def exp(self):
-        e = _FLOAT["exp"](self.primal)
-        return _dual(e, e * self.tangent)
-
-    def log(self):
-        dt = _div(self.tangent, self.primal) if self.tangent else 0.0
-        return _dual(_FLOAT["log"](self.primal), dt)
-
-    def sin(self):
-        return _dual(_FLOAT["sin"](self.primal), _FLOAT["cos"](self.primal) * self.tangent)
-
-    def cos(self):
-        return _dual(_FLOAT["cos"](self.primal), -_FLOAT["sin"](self.primal) * self.tangent)
-
-    def tan(self):
-        t = _FLOAT["tan"](self.primal)
-        return _dual(t, (1.0 + t * t) * self.tangent)
-
-    def tanh(self):
-        t = math.tanh(self.primal)
-        return _dual(t, (1.0 - t * t) * self.tangent)
-
-    def sigmoid(self):
-        s = _FLOAT["sigmoid"](self.primal)
-        return _dual(s, s * (1.0 - s) * self.tangent)
-
-    def relu(self):  # subgradient 0 at the kink
-        return _dual(_FLOAT["relu"](self.primal), self.tangent if self.primal > 0 else 0.0)
-
-    def sqrt(self):
-        r = _FLOAT["sqrt"](self.primal)
-        return _dual(r, _div(0.5 * self.tangent, r) if self.tangent else 0.0)
-
-    def abs(self):  # subgradient 0 at the kink
-        a = self.primal
-        sign = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
-        return _dual(math.fabs(a), sign * self.tangent)
-
-    __abs__ = abs
+    def __abs__(self):
+        return self.abs()
 
     def __lt__(self, other):
         return self.primal < _primal(other)
@@ -204,3 +134,37 @@ def _lift(other, op: str, this: Dual, reflected: bool = False):
     if isinstance(other, np.ndarray):
         return NotImplemented
     raise operand_error(op, other, this) if reflected else operand_error(op, this, other)
+
+
+def _operators(rule: Rule, symbol: str):
+    """``x + y`` and ``y + x`` for Duals, from the row (constants become tangent-0 Duals)."""
+
+    def op(self, other):
+        o = _lift(other, symbol, self)
+        return o if o is NotImplemented else self.__ad_apply__(rule, (self, o))
+
+    def rop(self, other):
+        o = _lift(other, symbol, self, reflected=True)
+        return o if o is NotImplemented else self.__ad_apply__(rule, (o, self))
+
+    return op, rop
+
+
+for _name, _rule, _symbol in (("add", ADD, "+"), ("sub", SUB, "-"), ("mul", MUL, "*"),
+                              ("truediv", DIV, "/")):  # fmt: skip
+    _op, _rop = _operators(_rule, _symbol)
+    setattr(Dual, f"__{_name}__", _op)
+    setattr(Dual, f"__r{_name}__", _rop)
+
+
+def _unary_method(rule: Rule):
+    def method(self):
+        return self.__ad_apply__(rule, (self,))
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = rule.doc
+    return method
+
+
+for _rule in UNARY:
+    setattr(Dual, _rule.name, _unary_method(_rule))

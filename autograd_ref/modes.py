@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import primitives as P
+from .rules import Rule, register
 from .tensor import (
     Tensor,
     _make,
@@ -128,8 +128,8 @@ def _checkpoint_jvp(ts, xs, out, aux):
     return np.zeros(out.shape) if tangent is None else tangent
 
 
-CHECKPOINT = P.register(
-    P.Primitive("checkpoint", _checkpoint_value, _checkpoint_vjp, _checkpoint_jvp)
+CHECKPOINT = register(
+    Rule("checkpoint", _checkpoint_value, _checkpoint_vjp, _checkpoint_jvp, nargs=None)
 )
 
 

@@ -6,11 +6,11 @@ Every arithmetic operation on a :class:`Scalar` creates a new node that remember
 reference cycles and is freed by reference counting the moment the last output goes out of scope,
 however large it is.
 
-Each primitive's local derivative lives once, in the :data:`PRIMITIVES` table, as a vector-Jacobian
-product ``vjp(g, inputs, out, aux) -> input cotangents``. The rules are written with ordinary
-operators and the dispatching functions of :mod:`autograd_ref.functions`, so the same rule runs on
-floats (a normal backward pass) and on Scalars (``create_graph``: the gradient is itself a graph,
-which is how ``grad(grad(f))`` works).
+A node's ``_op`` is a row of the rule table (:mod:`autograd_ref.rules`), where each function's
+vector-Jacobian product is written once for every value type. The rules are written with ordinary
+operators and the library's own functions, so the same rule runs on floats (a normal backward
+pass) and on Scalars (``create_graph``: the gradient is itself a graph, which is how
+``grad(grad(f))`` works). The elementary methods (``x.exp()``) are made from the same rows.
 
 Order. A node's inputs always exist before it, so processing nodes from the newest to the oldest
 (by a creation number, ``_order``) visits every node after all the nodes that consume it: a
@@ -31,17 +31,17 @@ benchmarks/scalar_engine.py measures the result against a closure-per-node engin
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
 from operator import attrgetter
-from typing import NamedTuple
 
 import numpy as np
 
 from . import _numeric
-from . import functions as F
 from ._checks import operand_error, to_float
+from .elementwise import ADD, DIV, EXP, IDENTITY, MUL, NEG, POW, POW_CONST, RELU, SIGMOID, SUB
+from .elementwise import TANH, UNARY
+from .rules import Rule, register_ad_type
 
 # Creation numbers count down, so the newest node has the smallest key and a min-heap (or an
 # ascending sort) yields outputs before their inputs.
@@ -49,80 +49,22 @@ _next_order = count(0, -1).__next__
 _new = object.__new__
 
 
-class Primitive(NamedTuple):
-    """One differentiable operation: its name (for traces and errors) and its VJP."""
+def _unary_method(rule: Rule):
+    """``x.exp()`` & co. for Scalar, made from the row: value on floats, the row as the op."""
+    on_float = rule.on_float
 
-    name: str
-    vjp: Callable
+    def method(self):
+        return _node(on_float(self.value), self, None, rule)
 
-
-def _div(a, b):
-    return _numeric.div(a, b) if type(a) is float and type(b) is float else a / b
-
-
-def _pow(a, b):
-    return _numeric.power(a, b) if type(a) is float and type(b) is float else a**b
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = rule.doc
+    return method
 
 
-def _step(x) -> float:
-    return 1.0 if x > 0 else 0.0
-
-
-def _sign(x) -> float:
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-
-
-def _pow_const_vjp(g, xs, out, aux):
-    # d/da a**c = c a**(c-1); for c == 0 the function is constant, so the derivative is 0 even
-    # at a == 0, where c a**(c-1) would be 0 * inf = nan.
-    if aux == 0.0:
-        return (g * 0.0,)
-    return (g * aux * _pow(xs[0], aux - 1.0),)
-
-
-# Each rule: vjp(g, inputs, out, aux) -> one cotangent per input. `inputs` and `out` are floats in
-# an ordinary backward pass and Scalars when the gradient must itself be differentiable.
-ADD = Primitive("add", lambda g, xs, out, aux: (g, g))
-SUB = Primitive("sub", lambda g, xs, out, aux: (g, -g))
-MUL = Primitive("mul", lambda g, xs, out, aux: (g * xs[1], g * xs[0]))
-DIV = Primitive("div", lambda g, xs, out, aux: (_div(g, xs[1]), -_div(g * out, xs[1])))
-NEG = Primitive("neg", lambda g, xs, out, aux: (-g,))
-# y = x as a new node (see linked_input): the cotangent passes through unchanged.
-IDENTITY = Primitive("identity", lambda g, xs, out, aux: (g,))
-# a ** c for a constant c (kept in aux): the exponent is not a node and gets no gradient.
-POW_CONST = Primitive("pow_const", _pow_const_vjp)
-# a ** b with b a Scalar. d/db = a**b ln a is nan for a <= 0: ln is undefined there.
-POW = Primitive(
-    "pow",
-    lambda g, xs, out, aux: (g * xs[1] * _pow(xs[0], xs[1] - 1.0), g * out * F.log(xs[0])),
-)
-EXP = Primitive("exp", lambda g, xs, out, aux: (g * out,))
-LOG = Primitive("log", lambda g, xs, out, aux: (_div(g, xs[0]),))
-SIN = Primitive("sin", lambda g, xs, out, aux: (g * F.cos(xs[0]),))
-COS = Primitive("cos", lambda g, xs, out, aux: (-g * F.sin(xs[0]),))
-TAN = Primitive("tan", lambda g, xs, out, aux: (g * (1.0 + out * out),))
-TANH = Primitive("tanh", lambda g, xs, out, aux: (g * (1.0 - out * out),))
-SIGMOID = Primitive("sigmoid", lambda g, xs, out, aux: (g * (out * (1.0 - out)),))
-RELU = Primitive("relu", lambda g, xs, out, aux: (g * _step(xs[0]),))  # subgradient 0 at 0
-SQRT = Primitive("sqrt", lambda g, xs, out, aux: (_div(g * 0.5, out),))
-ABS = Primitive("abs", lambda g, xs, out, aux: (g * _sign(xs[0]),))  # subgradient 0 at 0
-
-PRIMITIVES: dict[str, Primitive] = {
-    p.name: p
-    for p in (
-        ADD, SUB, MUL, DIV, NEG, IDENTITY, POW_CONST, POW,
-        EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS,
-    )
-}  # fmt: skip
-
-# Elementary functions on floats (math-based, numpy's rules for domain errors).
-_exp, _log, _sin, _cos, _tan = (_numeric.FLOAT[k] for k in ("exp", "log", "sin", "cos", "tan"))
-_tanh, _sigmoid, _sqrt = (_numeric.FLOAT[k] for k in ("tanh", "sigmoid", "sqrt"))
-_fabs = _numeric.FLOAT["abs"]
 _fdiv, _fpow = _numeric.div, _numeric.power
 
 
-@F.register_ad_type
+@register_ad_type
 class Scalar:
     """A number that records how it was computed, so ``backward()`` can find its gradient.
 
@@ -139,7 +81,7 @@ class Scalar:
     # cotangent accumulated during a backward pass; it is 0.0 outside one.
     __slots__ = ("value", "grad", "_a", "_b", "_op", "_aux", "_order", "_g", "__weakref__")
 
-    def __init__(self, value, _parents: tuple = (), _op: Primitive | None = None, _aux=None):
+    def __init__(self, value, _parents: tuple = (), _op: Rule | None = None, _aux=None):
         self.value: float = value if type(value) is float else to_float(value, "Scalar")
         self.grad: float = 0.0
         self._g = 0.0
@@ -244,38 +186,37 @@ class Scalar:
         return self
 
     # ---------------------------------------------------------------- elementary functions
-    def exp(self):
-        return _node(_exp(self.value), self, None, EXP)
+    # x.exp(), x.log(), ... are made from the rule table's one-input rows below the class.
+    def __ad_apply__(self, rule: Rule, args: tuple, aux=None) -> Scalar:
+        """Apply any row of the rule table with a float form (``ad.maximum(x, 2.0)``, a user's
+        own primitive): inputs become graph nodes, the row is the node's op."""
+        if rule.scalar is None:
+            raise TypeError(
+                f"{rule.name} works on arrays (ad.Tensor), not on Scalar values; use a Tensor, "
+                "or write it with Scalar operations."
+            )
+        nodes = []
+        for a in args:
+            node = a if type(a) is Scalar else _lift(a, rule.name, self)
+            if node is NotImplemented:
+                raise TypeError(
+                    f"{rule.name}: a Scalar cannot be combined with a numpy array; use ad.Tensor "
+                    "for arrays, or apply the function to each element."
+                )
+            nodes.append(node)
+        if len(nodes) > 2:
+            raise TypeError(
+                f"{rule.name} takes {len(nodes)} inputs; a Scalar node holds one or two. Pass "
+                "the others as keyword arguments (constants), or use ad.Tensor."
+            )
+        value = float(rule.scalar(tuple(n.value for n in nodes), aux))
+        return _node(value, nodes[0], nodes[1] if len(nodes) == 2 else None, rule, aux)
 
-    def log(self):
-        return _node(_log(self.value), self, None, LOG)
+    def __ad_constant__(self) -> float:
+        return self.value
 
-    def sin(self):
-        return _node(_sin(self.value), self, None, SIN)
-
-    def cos(self):
-        return _node(_cos(self.value), self, None, COS)
-
-    def tan(self):
-        return _node(_tan(self.value), self, None, TAN)
-
-    def tanh(self):
-        return _node(_tanh(self.value), self, None, TANH)
-
-    def sigmoid(self):
-        return _node(_sigmoid(self.value), self, None, SIGMOID)
-
-    def relu(self):
-        v = self.value
-        return _node(0.0 if v <= 0.0 else v, self, None, RELU)  # nan stays nan
-
-    def sqrt(self):
-        return _node(_sqrt(self.value), self, None, SQRT)
-
-    def abs(self):
-        return _node(_fabs(self.value), self, None, ABS)
-
-    __abs__ = abs
+    def __abs__(self):
+        return self.abs()
 
     # -------------------------------------------------------------------------- comparisons
     def __lt__(self, other):
@@ -316,7 +257,11 @@ class Scalar:
         _backward(self)
 
 
-def _node(value: float, a: Scalar, b: Scalar | None, op: Primitive, aux=None) -> Scalar:
+for _rule in UNARY:
+    setattr(Scalar, _rule.name, _unary_method(_rule))
+
+
+def _node(value: float, a: Scalar, b: Scalar | None, op: Rule, aux=None) -> Scalar:
     """A new interior node (no input checks: ``value`` is already a float)."""
     node = _new(Scalar)
     node.value = value
@@ -433,9 +378,12 @@ def _backward(root: Scalar) -> None:
             elif op is EXP:
                 ga = g * node.value
             elif b is None:
-                (ga,) = op.vjp(g, (a.value,), node.value, node._aux)
+                ga = op.vjp[0](g, (a.value,), node.value, node._aux)
             else:
-                ga, gb = op.vjp(g, (a.value, b.value), node.value, node._aux)
+                xs = (a.value, b.value)
+                rules = op.vjp
+                ga = rules[0](g, xs, node.value, node._aux)
+                gb = rules[1](g, xs, node.value, node._aux)
             # Send ga to a and gb to b: leaves take it into .grad, interior nodes accumulate in
             # _g and are placed on their first contribution. (Written out twice: a loop over
             # the two inputs would cost a tuple and an iterator per node.)
@@ -501,7 +449,7 @@ def _backward_deferred(heap: list) -> None:
         node._g = 0.0
         node.grad += g
         parents = node._parents
-        grads = node._op.vjp(g, [p.value for p in parents], node.value, node._aux)
+        grads = node._op.pullback(g, tuple(p.value for p in parents), node.value, node._aux)
         for p, gp in zip(parents, grads, strict=True):
             if p._op is None:
                 p.grad += gp
@@ -535,7 +483,7 @@ _order_key = attrgetter("_order")
 def _backprop(root: Scalar, seed, create_graph: bool) -> list[Scalar]:
     """Set ``node._g`` to d(root)/d(node) for every node; return the nodes in the order used.
 
-    The table-only pass: every rule comes from :data:`PRIMITIVES`. With ``create_graph`` the
+    The table-only pass: every rule comes from the node's row. With ``create_graph`` the
     cotangents are Scalars built from the nodes themselves, so the result can be differentiated
     again. The caller must reset ``_g`` to 0.0 on every returned node afterwards (cotangent
     Scalars refer back to the graph; leaving them would also break :func:`_backward`).
@@ -550,9 +498,9 @@ def _backprop(root: Scalar, seed, create_graph: bool) -> list[Scalar]:
             continue
         parents = node._parents
         if create_graph:
-            grads = op.vjp(node._g, parents, node, node._aux)
+            grads = op.pullback(node._g, parents, node, node._aux)
         else:
-            grads = op.vjp(node._g, [p.value for p in parents], node.value, node._aux)
+            grads = op.pullback(node._g, tuple(p.value for p in parents), node.value, node._aux)
         for parent, gp in zip(parents, grads, strict=True):
             parent._g = parent._g + gp
     return order

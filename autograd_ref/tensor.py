@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as F
 from . import primitives as P
-from .primitives import Primitive
+from .elementwise import UNARY
+from .rules import Rule, is_ad_value, register_ad_type
 
 _creation = count(1)  # leaves keep order 0: they have no inputs, any position after their users
 _GRAD_ENABLED = True  # False inside ad.no_grad(): operations record nothing
@@ -146,7 +146,7 @@ def lift(x, op: str = "operation", other=None) -> Tensor:
         return x
     if isinstance(x, float):
         return _make(np.asarray(x, dtype=_float64))
-    if isinstance(x, (_ndarray, numbers.Real, list, tuple)) and not F.is_ad_value(x):
+    if isinstance(x, (_ndarray, numbers.Real, list, tuple)) and not is_ad_value(x):
         return _make(as_data(x, op))
     a = type(other).__name__ if other is not None else "Tensor"
     raise TypeError(
@@ -196,7 +196,7 @@ def forward_leaf(x, level: int, tangent) -> Tensor:
 
 
 # ---------------------------------------------------------------------- applying primitives
-def _shape_error(prim: Primitive, xs, aux, err: Exception) -> ValueError:
+def _shape_error(prim: Rule, xs, aux, err: Exception) -> ValueError:
     shapes = " and ".join(str(x.shape) for x in xs)
     if prim.name == "matmul":
         a, b = xs
@@ -219,7 +219,7 @@ def _shape_error(prim: Primitive, xs, aux, err: Exception) -> ValueError:
     return ValueError(f"{prim.name}: cannot apply to shape(s) {shapes}: {err}")
 
 
-def _apply1(prim: Primitive, x: Tensor, aux=None) -> Tensor:
+def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     """Evaluate a one-input primitive and record it (the hot path: keep it short)."""
     try:
         data = prim.value((x.data,), aux)
@@ -244,7 +244,7 @@ def _apply1(prim: Primitive, x: Tensor, aux=None) -> Tensor:
     return out
 
 
-def _apply2(prim: Primitive, a: Tensor, b: Tensor, aux=None) -> Tensor:
+def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
     """Evaluate a two-input primitive and record it."""
     try:
         data = prim.value((a.data, b.data), aux)
@@ -269,7 +269,7 @@ def _apply2(prim: Primitive, a: Tensor, b: Tensor, aux=None) -> Tensor:
     return out
 
 
-def apply(prim: Primitive, xs: tuple[Tensor, ...], aux=None) -> Tensor:
+def apply(prim: Rule, xs: tuple[Tensor, ...], aux=None) -> Tensor:
     """Evaluate any primitive on Tensors ``xs`` and record it: the general form of the above."""
     try:
         data = prim.value(tuple(x.data for x in xs), aux)
@@ -287,7 +287,7 @@ def apply(prim: Primitive, xs: tuple[Tensor, ...], aux=None) -> Tensor:
     return out
 
 
-def _push_tangent(out: Tensor, prim: Primitive, xs: tuple[Tensor, ...], aux) -> None:
+def _push_tangent(out: Tensor, prim: Rule, xs: tuple[Tensor, ...], aux) -> None:
     """Forward mode: set ``out``'s tangents from the inputs' tangents with the JVP rules.
 
     Levels are handled outermost first. A rule for level L runs with only the levels outside L
@@ -338,7 +338,7 @@ def _push_tangent(out: Tensor, prim: Primitive, xs: tuple[Tensor, ...], aux) -> 
 
 
 # --------------------------------------------------------------------------- the Tensor class
-@F.register_ad_type
+@register_ad_type
 class Tensor:
     """A float64 numpy array that records how it was computed, so ``backward()`` finds gradients.
 
@@ -375,7 +375,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
-        self._op: Primitive | None = None
+        self._op: Rule | None = None
         self._aux = None
         self._order = 0
         self._g = None
@@ -523,37 +523,21 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------- elementary functions
-    def exp(self) -> Tensor:
-        return _apply1(P.EXP, self)
+    # t.exp(), t.log(), ... are made from the rule table's one-input rows below the class.
+    def __ad_apply__(self, rule: Rule, args: tuple, aux=None) -> Tensor:
+        """Apply any row of the rule table: numbers and arrays among ``args`` become constants."""
+        xs = tuple(lift(a, rule.name, self) for a in args)
+        if len(xs) == 1:
+            return _apply1(rule, xs[0], aux)
+        if len(xs) == 2:
+            return _apply2(rule, xs[0], xs[1], aux)
+        return apply(rule, xs, aux)
 
-    def log(self) -> Tensor:
-        return _apply1(P.LOG, self)
+    def __ad_constant__(self) -> np.ndarray:
+        return self.data
 
-    def sin(self) -> Tensor:
-        return _apply1(P.SIN, self)
-
-    def cos(self) -> Tensor:
-        return _apply1(P.COS, self)
-
-    def tan(self) -> Tensor:
-        return _apply1(P.TAN, self)
-
-    def tanh(self) -> Tensor:
-        return _apply1(P.TANH, self)
-
-    def sigmoid(self) -> Tensor:
-        return _apply1(P.SIGMOID, self)
-
-    def relu(self) -> Tensor:
-        return _apply1(P.RELU, self)
-
-    def sqrt(self) -> Tensor:
-        return _apply1(P.SQRT, self)
-
-    def abs(self) -> Tensor:
-        return _apply1(P.ABS, self)
-
-    __abs__ = abs
+    def __abs__(self) -> Tensor:
+        return self.abs()
 
     # ------------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
@@ -620,16 +604,6 @@ class Tensor:
         its copies.
         """
         return _apply1(P.GETITEM, self, _clean_index(index))
-
-    # private helpers the primitive rules use through primitives.sum_to & co.
-    def _sum_to(self, shape: tuple) -> Tensor:
-        return self if self.shape == shape else _apply1(P.SUM_TO, self, shape)
-
-    def _broadcast_to(self, shape: tuple) -> Tensor:
-        return self if self.shape == shape else _apply1(P.BROADCAST, self, shape)
-
-    def _scatter(self, index, shape: tuple) -> Tensor:
-        return _apply1(P.SCATTER, self, (index, shape))
 
     # --------------------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -821,21 +795,6 @@ def _any_tensor(xs: Iterable) -> bool:
     return any(isinstance(x, Tensor) for x in xs)
 
 
-def maximum(a, b):
-    """Elementwise maximum of ``a`` and ``b``; where they tie each gets half the gradient."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        return _plain_result(np.maximum(as_data(a, "maximum"), as_data(b, "maximum")), a, b)
-    return _apply2(P.MAXIMUM, lift(a, "maximum", b), lift(b, "maximum", a))
-
-
-def where(condition, a, b):
-    """``a`` where ``condition`` holds, else ``b`` (broadcasting); no gradient to the condition."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        return np.where(cond, a, b)
-    return _apply2(P.WHERE, lift(a, "where", b), lift(b, "where", a), cond)
-
-
 def concatenate(tensors, axis: int = 0):
     """Join Tensors (or arrays) along an existing axis; each gets its slice of the gradient."""
     xs = tuple(tensors)
@@ -880,11 +839,17 @@ def stack(tensors, axis: int = 0):
     return concatenate([x.reshape(new) for x in xs], axis=ax)
 
 
-def _plain_result(value: np.ndarray, *inputs):
-    """Plain inputs give plain outputs: a float when every input was a Python/numpy number."""
-    if all(isinstance(x, numbers.Real) for x in inputs) and np.ndim(value) == 0:
-        return float(value)
-    return value
+def _unary_method(rule: Rule):
+    def method(self) -> Tensor:
+        return _apply1(rule, self)
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = rule.doc
+    return method
+
+
+for _rule in UNARY:
+    setattr(Tensor, _rule.name, _unary_method(_rule))
 
 
 __all__ = [
@@ -896,9 +861,7 @@ __all__ = [
     "lift",
     "forward_leaf",
     "linked_leaf",
-    "maximum",
     "set_grad_enabled",
     "stack",
     "topological_order",
-    "where",
 ]

@@ -32,17 +32,16 @@ Design decisions a reader should know:
   inputs and there is no trace to show: :func:`trace` raises ``ValueError`` saying so. (Write
   ``0 * x + c`` if you really want a trace of a constant function.)
 
-The values come from :mod:`autograd_ref._numeric` (the same functions every other type uses) and
-the derivative numbers from the VJP rules of :data:`autograd_ref.scalar.PRIMITIVES`: a VJP seeded
-with 1 is the local partial derivative. The only rules written here are their *texts*, in
-``_PARTIAL_TEXT``, so the tables can show them.
+The tracer is one more interpreter of the rule table (:mod:`autograd_ref.rules`): a line's value is
+its row's float form, its text the row's ``expr``, and the derivative numbers are the row's VJP
+seeded with 1 (the local partial derivative), shown with the row's ``partial_text``. A function a
+user adds with ``ad.primitive`` appears in traces with no further work.
 """
 
 from __future__ import annotations
 
 import html
 import numbers
-import operator
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -50,24 +49,11 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from . import _numeric
-from . import functions as F
 from ._checks import to_float
-from .scalar import POW_CONST, PRIMITIVES
+from .elementwise import POW_CONST, UNARY
+from .rules import TABLE, Rule, register_ad_type
 
 __all__ = ["Node", "Trace", "TraceTable", "trace"]
-
-# ------------------------------------------------------------------------------ primal maths
-# One function per operation, used both while recording and by Trace.evaluate.
-_PRIMAL: dict[str, Callable[..., float]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "div": _numeric.div,
-    "pow": _numeric.power,
-    "neg": operator.neg,
-    **_numeric.FLOAT,
-}
 
 # ------------------------------------------------------------------------------- notation
 _SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
@@ -108,69 +94,6 @@ def _power_text(base: str, exponent: float) -> str:
 
 def _value_text(x: float) -> str:
     return repr(float(x))
-
-
-# The expression defining each operation, from its operand texts a (and b).
-_EXPR_TEXT: dict[str, Callable[..., str]] = {
-    "add": lambda a, b: f"{a} + {b}",
-    "sub": lambda a, b: f"{a} − {b}",
-    "mul": lambda a, b: f"{a} × {b}",
-    "div": lambda a, b: f"{a} / {b}",
-    "pow": lambda a, b: f"{a}^{b}",
-    "neg": lambda a: f"−{a}",
-    "exp": lambda a: f"exp {a}",
-    "log": lambda a: f"ln {a}",
-    "sin": lambda a: f"sin {a}",
-    "cos": lambda a: f"cos {a}",
-    "tan": lambda a: f"tan {a}",
-    "tanh": lambda a: f"tanh {a}",
-    "sigmoid": lambda a: f"σ({a})",
-    "relu": lambda a: f"relu({a})",
-    "sqrt": lambda a: f"√{a}",
-    "abs": lambda a: f"|{a}|",
-}
-
-# Short operator labels for the graph's nodes.
-_SYMBOL = {
-    "add": "+",
-    "sub": "−",
-    "mul": "×",
-    "div": "/",
-    "pow": "^",
-    "neg": "−",
-    "exp": "exp",
-    "log": "ln",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "relu",
-    "sqrt": "√",
-    "abs": "|·|",
-}
-
-# The chain-rule term each operand receives, as text: d is the derivative being carried (v̇ of
-# the operand in forward mode, v̄ of the result in reverse mode), a and b the operand texts, o the
-# result's name. The same local partial derivatives as the VJP rules in scalar.PRIMITIVES.
-_PARTIAL_TEXT: dict[str, Callable[..., tuple[str, ...]]] = {
-    "add": lambda d, a, b, o: (d, d),
-    "sub": lambda d, a, b, o: (d, f"−{d}"),
-    "mul": lambda d, a, b, o: (f"{d} × {b}", f"{d} × {a}"),
-    "div": lambda d, a, b, o: (f"{d} / {b}", f"−{d} × {o} / {b}"),
-    "pow": lambda d, a, b, o: (f"{d} × {b} × {a}^({b} − 1)", f"{d} × {o} × ln {a}"),
-    "neg": lambda d, a, o: (f"−{d}",),
-    "exp": lambda d, a, o: (f"{d} × {o}",),
-    "log": lambda d, a, o: (f"{d} / {a}",),
-    "sin": lambda d, a, o: (f"{d} × cos {a}",),
-    "cos": lambda d, a, o: (f"−{d} × sin {a}",),
-    "tan": lambda d, a, o: (f"{d} × (1 + {o}²)",),
-    "tanh": lambda d, a, o: (f"{d} × (1 − {o}²)",),
-    "sigmoid": lambda d, a, o: (f"{d} × {o} × (1 − {o})",),
-    "relu": lambda d, a, o: (f"{d} × step({a})",),
-    "sqrt": lambda d, a, o: (f"{d} / (2 × {o})",),
-    "abs": lambda d, a, o: (f"{d} × sign({a})",),
-}
 
 
 def _pow_const_partial_text(d: str, a: str, c: float) -> str:
@@ -217,6 +140,7 @@ class Node:
     args: tuple[int | float, ...]
     value: float
     expr: str
+    aux: Any = None  # the row's non-differentiable extra (clip's bounds), None for most
 
     @property
     def name(self) -> str:
@@ -241,16 +165,16 @@ class _Tape:
     def __init__(self) -> None:
         self.entries: list[_Tracer] = []
 
-    def record(self, op: str, args: tuple) -> _Tracer:
-        values = [a.value if isinstance(a, _Tracer) else a for a in args]
-        value = _PRIMAL[op](*values)
-        return _Tracer(self, op, args, float(value))
+    def record(self, op: str, args: tuple, aux=None) -> _Tracer:
+        values = tuple(a.value if isinstance(a, _Tracer) else a for a in args)
+        value = TABLE[op].scalar(values, aux)
+        return _Tracer(self, op, args, float(value), aux)
 
 
 _ids = count()
 
 
-@F.register_ad_type
+@register_ad_type
 class _Tracer:
     """The stand-in value f receives while it is being traced: a float that logs every operation.
 
@@ -259,15 +183,28 @@ class _Tracer:
     ``math.sin(x)`` would call it and the operation would vanish from the trace.
     """
 
-    __slots__ = ("_tape", "_id", "_op", "_args", "value")
+    __slots__ = ("_tape", "_id", "_op", "_args", "_aux", "value")
 
-    def __init__(self, tape: _Tape, op: str, args: tuple, value: float):
+    def __init__(self, tape: _Tape, op: str, args: tuple, value: float, aux=None):
         self._tape = tape
         self._id = next(_ids)
         self._op = op
         self._args = args
+        self._aux = aux
         self.value = value
         tape.entries.append(self)
+
+    def __ad_apply__(self, rule: Rule, args: tuple, aux=None) -> _Tracer:
+        """Record a row of the rule table (an ``ad.*`` function or a user's primitive)."""
+        if rule.scalar is None:
+            raise TypeError(
+                f"{rule.name} works on arrays (ad.Tensor); ad.trace records functions of numbers."
+            )
+        operands = tuple(self._operand(a, rule.name) for a in args)
+        return self._tape.record(rule.name, operands, aux)
+
+    def __ad_constant__(self) -> float:
+        return self.value
 
     def _operand(self, other, symbol: str):
         if isinstance(other, _Tracer):
@@ -330,40 +267,8 @@ class _Tracer:
     def __pos__(self):
         return self
 
-    def _unary(self, op: str) -> _Tracer:
-        return self._tape.record(op, (self,))
-
-    def exp(self):
-        return self._unary("exp")
-
-    def log(self):
-        return self._unary("log")
-
-    def sin(self):
-        return self._unary("sin")
-
-    def cos(self):
-        return self._unary("cos")
-
-    def tan(self):
-        return self._unary("tan")
-
-    def tanh(self):
-        return self._unary("tanh")
-
-    def sigmoid(self):
-        return self._unary("sigmoid")
-
-    def relu(self):
-        return self._unary("relu")
-
-    def sqrt(self):
-        return self._unary("sqrt")
-
-    def abs(self):
-        return self._unary("abs")
-
-    __abs__ = abs
+    def __abs__(self):
+        return self.abs()
 
     # Comparisons read the recorded values: the branch taken is recorded, the other is not.
     def _cmp_value(self, other, symbol: str) -> float:
@@ -405,6 +310,19 @@ class _Tracer:
 
     def __repr__(self) -> str:
         return f"<traced value {self.value!r}>"
+
+
+def _unary_method(rule: Rule):
+    def method(self):
+        return self.__ad_apply__(rule, (self,))
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = rule.doc
+    return method
+
+
+for _rule in UNARY:
+    setattr(_Tracer, _rule.name, _unary_method(_rule))
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -564,7 +482,7 @@ class Trace:
         }
         for n in self.nodes[self._n :]:
             args = [values[a] if isinstance(a, int) else a for a in n.args]
-            values[n.index] = float(_PRIMAL[n.op](*args))
+            values[n.index] = float(TABLE[n.op].scalar(tuple(args), n.aux))
         out = tuple(values[i] for i in self._output_ids)
         return out if self._multi else out[0]
 
@@ -579,9 +497,9 @@ class Trace:
             for n in self.nodes[self._n :]:
                 xs = [self.node(a).value if isinstance(a, int) else a for a in n.args]
                 if n.op == "pow" and not isinstance(n.args[1], int):  # constant exponent
-                    grads = POW_CONST.vjp(1.0, xs[:1], n.value, xs[1])
+                    grads = POW_CONST.pullback(1.0, tuple(xs[:1]), n.value, xs[1])
                 else:
-                    grads = PRIMITIVES[n.op].vjp(1.0, xs, n.value, None)
+                    grads = TABLE[n.op].pullback(1.0, tuple(xs), n.value, n.aux)
                 partials[n.index] = [
                     (k, a, float(g))
                     for k, (a, g) in enumerate(zip(n.args, grads, strict=False))
@@ -595,7 +513,7 @@ class Trace:
         texts = [_v(a) if isinstance(a, int) else _const_text(a) for a in n.args]
         if n.op == "pow" and not isinstance(n.args[1], int):
             return [_pow_const_partial_text(d, texts[0], n.args[1])]
-        terms = _PARTIAL_TEXT[n.op](d, *texts, n.name)
+        terms = TABLE[n.op].partial_text(d, *texts, n.name)
         return [t for t, a in zip(terms, n.args, strict=True) if isinstance(a, int)]
 
     def _seed_vector(self, wrt: int | None, seed: Sequence[float] | None) -> list[float]:
@@ -787,13 +705,15 @@ class Trace:
         if n.op == "input":
             return f"{n.name}\nx{_sub(n.index + self._n)}"
         if all(isinstance(a, int) for a in n.args):
-            symbol = _SYMBOL[n.op]
+            symbol = TABLE[n.op].symbol
         elif n.op == "pow" and isinstance(n.args[0], int):
             symbol = f"^{_const_text(n.args[1])}"
         else:  # a binary operation with one constant: show the constant on its side
             c = _const_text(next(a for a in n.args if not isinstance(a, int)))
             symbol = (
-                f"{_SYMBOL[n.op]} {c}" if isinstance(n.args[0], int) else f"{c} {_SYMBOL[n.op]}"
+                f"{TABLE[n.op].symbol} {c}"
+                if isinstance(n.args[0], int)
+                else f"{c} {TABLE[n.op].symbol}"
             )
         return f"{n.name}\n{symbol}"
 
@@ -965,11 +885,11 @@ def trace(f: Callable[..., Any], *inputs: float, order: str = "depth") -> Trace:
         if t._op == "pow":
             constant_exponent = not isinstance(args[1], int)
             expr = (
-                _power_text(texts[0], args[1]) if constant_exponent else _EXPR_TEXT["pow"](*texts)
+                _power_text(texts[0], args[1]) if constant_exponent else TABLE["pow"].expr(*texts)
             )
         else:
-            expr = _EXPR_TEXT[t._op](*texts)
-        nodes.append(Node(index[t._id], t._op, args, t.value, expr))
+            expr = TABLE[t._op].expr(*texts)
+        nodes.append(Node(index[t._id], t._op, args, t.value, expr, t._aux))
     name = getattr(f, "__name__", "f")
     return Trace(
         nodes,

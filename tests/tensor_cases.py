@@ -16,6 +16,7 @@ import numpy as np
 
 import autograd_ref as ad
 from autograd_ref import primitives as P
+from autograd_ref.primitives import broadcast_to, scatter, sum_to
 from autograd_ref.tensor import apply
 
 H = 1e-6
@@ -114,6 +115,16 @@ CASES = [
     Case("pow_const", "x**3", lambda x: x**3, [(5,)]),
     Case("pow_const", "x**-1.5", lambda x: x**-1.5, [(5,)], [positive]),
     Case("maximum", "maximum((3,4),(4,))", ad.maximum, [(3, 4), (4,)], [distinct, distinct]),
+    Case("minimum", "minimum((3,4),(4,))", ad.minimum, [(3, 4), (4,)], [distinct, distinct]),
+    Case("clip", "clip(x, -0.5, 0.7)", lambda x: ad.clip(x, -0.5, 0.7), [(3, 4)], [distinct]),
+    Case("log1p", "log1p", ad.log1p, [(2, 3)], [positive]),
+    Case("expm1", "expm1", ad.expm1, [(2, 3)]),
+    Case("sinh", "sinh", ad.sinh, [(2, 3)]),
+    Case("cosh", "cosh", ad.cosh, [(2, 3)]),
+    Case("arcsin", "arcsin", lambda x: ad.arcsin(x * 0.9), [(2, 3)], [small]),
+    Case("arccos", "arccos", lambda x: ad.arccos(x * 0.9), [(2, 3)], [small]),
+    Case("arctan", "arctan", ad.arctan, [(2, 3)]),
+    Case("sign", "sign(x) * x", lambda x: ad.sign(x) * x, [(2, 3)], [nonzero]),
     Case("neg", "-x", lambda x: -x, [(2, 3)]),
     Case("identity", "identity", lambda x: apply(P.IDENTITY, (x,)), [(2, 3)]),
     Case("exp", "exp", ad.exp, [(2, 3)]),
@@ -150,10 +161,10 @@ CASES = [
     Case("max", "max()", lambda x: x.max(), [(3, 4)], [distinct]),
     Case("max", "max(axis=1)", lambda x: x.max(axis=1), [(3, 4)], [distinct]),
     Case("max", "max((0,1), keepdims)", lambda x: x.max((0, 1), True), [(2, 3, 4)], [distinct]),
-    Case("sum_to", "sum_to (4,)", lambda x: x._sum_to((4,)), [(3, 4)]),
-    Case("sum_to", "sum_to (3,1)", lambda x: x._sum_to((3, 1)), [(2, 3, 4)]),
-    Case("broadcast_to", "broadcast (3,4)", lambda x: x._broadcast_to((3, 4)), [(4,)]),
-    Case("broadcast_to", "broadcast (2,3,4)", lambda x: x._broadcast_to((2, 3, 4)), [(3, 1)]),
+    Case("sum_to", "sum_to (4,)", lambda x: sum_to(x, (4,)), [(3, 4)]),
+    Case("sum_to", "sum_to (3,1)", lambda x: sum_to(x, (3, 1)), [(2, 3, 4)]),
+    Case("broadcast_to", "broadcast (3,4)", lambda x: broadcast_to(x, (3, 4)), [(4,)]),
+    Case("broadcast_to", "broadcast (2,3,4)", lambda x: broadcast_to(x, (2, 3, 4)), [(3, 1)]),
     Case("reshape", "reshape", lambda x: x.reshape(4, -1), [(2, 3, 2)]),
     Case("transpose", ".T", lambda x: x.T, [(3, 4)]),
     Case("transpose", "transpose(1,2,0)", lambda x: x.transpose(1, 2, 0), [(2, 3, 4)]),
@@ -162,8 +173,8 @@ CASES = [
     Case("getitem", "repeated rows", lambda x: x[[0, 0, 2, 0]], [(3, 4)]),
     Case("getitem", "pairs with repeats", lambda x: x[ROWS, COLS], [(3, 4)]),
     Case("getitem", "boolean mask", lambda x: x[MASK], [(3, 4)]),
-    Case("scatter", "scatter rows", lambda x: x._scatter((ROWS, COLS), (3, 4)), [(5,)]),
-    Case("scatter", "scatter slice", lambda x: x._scatter((slice(1, 3),), (4, 2)), [(2, 2)]),
+    Case("scatter", "scatter rows", lambda x: scatter(x, (ROWS, COLS), (3, 4)), [(5,)]),
+    Case("scatter", "scatter slice", lambda x: scatter(x, (slice(1, 3),), (4, 2)), [(2, 2)]),
     Case("where", "where", lambda a, b: ad.where(MASK, a, b), [(3, 4), (4,)]),
     Case(
         "concatenate",
