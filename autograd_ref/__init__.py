@@ -8,6 +8,7 @@ tests compare students' work against it.
 from . import data, finite_diff, nn, optim, viz
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
+from .extend import defjvp, defvjp, primitive
 from .functions import (  # noqa: A004
     abs,
     arccos,
@@ -39,6 +40,9 @@ from .trace import Trace, trace
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
+    "primitive",
+    "defvjp",
+    "defjvp",
     "sinh",
     "sign",
     "minimum",

@@ -278,7 +278,8 @@ TAN = _unary("tan", lambda g, xs, out, aux: g * (1.0 + out * out), _expr("tan {a
              doc="Tangent. Derivative: 1 + tan(x)**2.")  # fmt: skip
 TANH = _unary("tanh", lambda g, xs, out, aux: g * (1.0 - out * out), _expr("tanh {a}"), "tanh",
               lambda d, a, o: (f"{d} × (1 − {o}²)",),
-              doc="Hyperbolic tangent, stable for large |x|. Derivative: 1 - tanh(x)**2.")  # fmt: skip
+              doc="Hyperbolic tangent, stable for large |x|. Derivative: 1 - tanh(x)**2.",
+              )  # fmt: skip
 SIGMOID = _unary(
     "sigmoid", lambda g, xs, out, aux: g * (out * (1.0 - out)), _expr("σ({a})"), "σ",
     lambda d, a, o: (f"{d} × {o} × (1 − {o})",),
@@ -291,7 +292,8 @@ RELU = _unary(
 )  # fmt: skip
 SQRT = _unary("sqrt", lambda g, xs, out, aux: div(g * 0.5, out), _expr("√{a}"), "√",
               lambda d, a, o: (f"{d} / (2 × {o})",),
-              doc="Square root. Derivative: 1/(2 sqrt(x)); nan with a warning for x < 0.")  # fmt: skip
+              doc="Square root. Derivative: 1/(2 sqrt(x)); nan with a warning for x < 0.",
+              )  # fmt: skip
 ABS = _unary(
     "abs", lambda g, xs, out, aux: g * _sign(xs[0]), _expr("|{a}|"), "|·|",
     lambda d, a, o: (f"{d} × sign({a})",), value=lambda xs, aux: np.abs(xs[0]),
@@ -324,7 +326,8 @@ ARCTAN = _unary(
     lambda d, a, o: (f"{d} / (1 + {a}²)",), doc="Inverse tangent. Derivative: 1/(1 + x**2).",
 )  # fmt: skip
 SIGN = _unary("sign", lambda g, xs, out, aux: g * 0.0, _expr("sign {a}"), "sign",
-              lambda d, a, o: ("0",), doc="-1, 0 or 1. Derivative: 0 (also at 0, by convention).")  # fmt: skip
+              lambda d, a, o: ("0",),
+              doc="-1, 0 or 1. Derivative: 0 (also at 0, by convention).")  # fmt: skip
 
 
 # ------------------------------------------------------------ broadcasting plumbing (Tensor)

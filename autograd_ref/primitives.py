@@ -22,9 +22,37 @@ from __future__ import annotations
 import numpy as np
 
 from .elementwise import (  # noqa: F401  (re-exported: the array rows' helpers and names)
-    ABS, ADD, BROADCAST, CLIP, COS, DIV, EXP, IDENTITY, LOG, MAXIMUM, MINIMUM, MUL, NEG, POW,
-    POW_CONST, RELU, SIGMOID, SIN, SQRT, SUB, SUM_TO, TAN, TANH, WHERE, broadcast_to, constant,
-    exp, sum_to, sum_to_array, unbroadcast, where,
+    ABS,
+    ADD,
+    BROADCAST,
+    CLIP,
+    COS,
+    DIV,
+    EXP,
+    IDENTITY,
+    LOG,
+    MAXIMUM,
+    MINIMUM,
+    MUL,
+    NEG,
+    POW,
+    POW_CONST,
+    RELU,
+    SIGMOID,
+    SIN,
+    SQRT,
+    SUB,
+    SUM_TO,
+    TAN,
+    TANH,
+    WHERE,
+    broadcast_to,
+    constant,
+    exp,
+    sum_to,
+    sum_to_array,
+    unbroadcast,
+    where,
 )
 from .rules import TABLE, Rule, call, register
 
@@ -280,7 +308,8 @@ MAX = _p(
     lambda xs, aux: _max_reduce(xs[0], axis=aux[0], keepdims=aux[1]),
     (
         lambda g, xs, out, aux: (
-            _expand(g, xs[0], aux[0], aux[1]) * _max_share(constant(xs[0]), constant(out), aux[0], aux[1])
+            _expand(g, xs[0], aux[0], aux[1])
+            * _max_share(constant(xs[0]), constant(out), aux[0], aux[1])
         ),
     ),
     (

@@ -90,7 +90,7 @@ class Rule:
         if rules is None:
             raise missing_rule(self, "vjp")
         if type(rules) is tuple:
-            return tuple(rule(g, xs, out, aux) for rule in rules)
+            return tuple(rule(g, xs, out, aux) for rule, _ in zip(rules, xs, strict=False))
         return tuple(rules(g, xs, out, aux))
 
     def pushforward(self, ts, xs, out, aux):
@@ -101,7 +101,7 @@ class Rule:
         if type(rules) is not tuple:
             return rules(ts, xs, out, aux)
         total = None
-        for t, rule in zip(ts, rules, strict=True):
+        for t, rule in zip(ts, rules, strict=False):  # a user's row may be longer than the call
             if t is not None:
                 part = rule(t, xs, out, aux)
                 total = part if total is None else total + part

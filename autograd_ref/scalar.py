@@ -39,8 +39,21 @@ import numpy as np
 
 from . import _numeric
 from ._checks import operand_error, to_float
-from .elementwise import ADD, DIV, EXP, IDENTITY, MUL, NEG, POW, POW_CONST, RELU, SIGMOID, SUB
-from .elementwise import TANH, UNARY
+from .elementwise import (
+    ADD,
+    DIV,
+    EXP,
+    IDENTITY,
+    MUL,
+    NEG,
+    POW,
+    POW_CONST,
+    RELU,
+    SIGMOID,
+    SUB,
+    TANH,
+    UNARY,
+)
 from .rules import Rule, register_ad_type
 
 # Creation numbers count down, so the newest node has the smallest key and a min-heap (or an

@@ -317,7 +317,7 @@ def _push_tangent(out: Tensor, prim: Rule, xs: tuple[Tensor, ...], aux) -> None:
             rules = prim.jvp
             if type(rules) is tuple:
                 tangent = None
-                for t, rule in zip(tangents, rules, strict=True):
+                for t, rule in zip(tangents, rules, strict=False):  # a user's row may be longer
                     if t is not None:
                         part = rule(t, args, res, aux)
                         tangent = part if tangent is None else tangent + part
