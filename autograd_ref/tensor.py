@@ -128,7 +128,8 @@ def _contains_tensor(items) -> bool:
 def _make(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A new Tensor around ``data`` (already float64), without copying."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
+    t._modified = 0
     t.grad = None
     t.requires_grad = requires_grad
     t._parents = ()
@@ -164,7 +165,7 @@ def linked_leaf(x: Tensor) -> Tensor:
     itself records a graph (an enclosing transform differentiates through it) the new node is
     linked to ``x`` by an identity operation, and it carries ``x``'s forward-mode tangent.
     """
-    leaf = _make(x.data, requires_grad=True)
+    leaf = _make(x._data, requires_grad=True)
     if x.requires_grad and _GRAD_ENABLED:
         leaf._parents = (x,)
         leaf._op = P.IDENTITY
@@ -184,7 +185,7 @@ def forward_leaf(x, level: int, tangent) -> Tensor:
         if x.requires_grad and _GRAD_ENABLED:
             leaf = linked_leaf(x)
         else:
-            leaf = _make(x.data)
+            leaf = _make(x._data)
             if x._tangent is not None:
                 leaf._tangent = dict(x._tangent)
     else:
@@ -222,12 +223,13 @@ def _shape_error(prim: Rule, xs, aux, err: Exception) -> ValueError:
 def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     """Evaluate a one-input primitive and record it (the hot path: keep it short)."""
     try:
-        data = prim.value((x.data,), aux)
+        data = prim.value((x._data,), aux)
     except ValueError as err:
         raise _shape_error(prim, (x,), aux, err) from None
     out = _new(Tensor)
-    out.data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
+    out._data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
     out.grad = out._g = out._tangent = None
+    out._modified = 0
     if _GRAD_ENABLED and x.requires_grad:
         out.requires_grad = True
         out._parents = (x,)
@@ -247,12 +249,13 @@ def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
 def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
     """Evaluate a two-input primitive and record it."""
     try:
-        data = prim.value((a.data, b.data), aux)
+        data = prim.value((a._data, b._data), aux)
     except ValueError as err:
         raise _shape_error(prim, (a, b), aux, err) from None
     out = _new(Tensor)
-    out.data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
+    out._data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
     out.grad = out._g = out._tangent = None
+    out._modified = 0
     if _GRAD_ENABLED and (a.requires_grad or b.requires_grad):
         out.requires_grad = True
         out._parents = (a, b)
@@ -272,7 +275,7 @@ def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
 def apply(prim: Rule, xs: tuple[Tensor, ...], aux=None) -> Tensor:
     """Evaluate any primitive on Tensors ``xs`` and record it: the general form of the above."""
     try:
-        data = prim.value(tuple(x.data for x in xs), aux)
+        data = prim.value(tuple(x._data for x in xs), aux)
     except ValueError as err:
         raise _shape_error(prim, xs, aux, err) from None
     out = _make(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
@@ -311,8 +314,8 @@ def _push_tangent(out: Tensor, prim: Rule, xs: tuple[Tensor, ...], aux) -> None:
                 or any(isinstance(t, Tensor) for t in tangents)
                 or any(x._tangent is not None and any(o in x._tangent for o in outer) for x in xs)
             )
-            args = xs if recorded else tuple(x.data for x in xs)
-            res = out if recorded else out.data
+            args = xs if recorded else tuple(x._data for x in xs)
+            res = out if recorded else out._data
             _LEVELS, _FORWARD_DEPTH = outer, len(outer)
             rules = prim.jvp
             if type(rules) is tuple:
@@ -366,12 +369,13 @@ class Tensor:
     cut the graph: use ``ad.exp(t)``, the Tensor methods, or ``t.detach()``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_op", "_aux", "_order", "_g",
-                 "_tangent")  # fmt: skip
+    __slots__ = ("_data", "grad", "requires_grad", "_parents", "_op", "_aux", "_order", "_g",
+                 "_tangent", "_modified")  # fmt: skip
     __array_ufunc__ = None  # numpy defers to Tensor: array + tensor calls Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False):
-        self.data: np.ndarray = as_data(data, "Tensor", copy=True)
+        self._data: np.ndarray = as_data(data, "Tensor", copy=True)
+        self._modified = 0  # creation number current when .data was last assigned (0: never)
         self.grad: np.ndarray | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
@@ -383,20 +387,35 @@ class Tensor:
 
     # ------------------------------------------------------------------------ properties
     @property
+    def data(self) -> np.ndarray:
+        """The numbers (a float64 array). Assigning to it, or changing it with ``+=``/``-=``
+        (what an optimiser step does), marks the Tensor as modified: a graph recorded before
+        that, which needs these numbers for its backward pass, then refuses to run instead of
+        giving a wrong gradient (PyTorch's version counter). Writing into single entries
+        (``t.data[0] = 1``) changes the array without telling the Tensor: use ``t.data = ...``.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = as_data(value, "Tensor.data")
+        self._modified = next(_creation)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> Tensor:  # noqa: N802 (numpy's name)
@@ -410,23 +429,23 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (the same memory, not a copy; no gradient through it)."""
-        return self.data
+        return self._data
 
     def item(self) -> float:
         """The single number in a one-element Tensor, as a Python float."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item() needs a Tensor holding one number; this one has shape {self.shape}. "
                 "Index one element first, or reduce with .sum() / .mean()."
             )
-        return float(self.data.reshape(()))
+        return float(self._data.reshape(()))
 
     def detach(self) -> Tensor:
         """The same numbers (shared memory) as a new constant: no history, no gradient."""
-        return _make(self.data)
+        return _make(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         if self._op is not None:
             return f"Tensor({body}, op={self._op.name!r})"
         if self.requires_grad:
@@ -434,7 +453,7 @@ class Tensor:
         return f"Tensor({body})"
 
     def __format__(self, spec: str) -> str:
-        return format(self.data.reshape(()) if self.data.size == 1 else self.data, spec)
+        return format(self._data.reshape(()) if self._data.size == 1 else self._data, spec)
 
     def __float__(self):
         raise TypeError(
@@ -443,7 +462,7 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
@@ -452,12 +471,12 @@ class Tensor:
                 "cut the graph. Use ad.* functions and Tensor methods to keep the gradient, or "
                 "t.detach().numpy() (or t.data) if you really want plain numbers."
             )
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d Tensor (a single number)")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
@@ -466,16 +485,16 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __lt__(self, other) -> np.ndarray:
-        return self.data < _plain(other)
+        return self._data < _plain(other)
 
     def __le__(self, other) -> np.ndarray:
-        return self.data <= _plain(other)
+        return self._data <= _plain(other)
 
     def __gt__(self, other) -> np.ndarray:
-        return self.data > _plain(other)
+        return self._data > _plain(other)
 
     def __ge__(self, other) -> np.ndarray:
-        return self.data >= _plain(other)
+        return self._data >= _plain(other)
 
     # ------------------------------------------------------------------------- arithmetic
     def __add__(self, other) -> Tensor:
@@ -534,7 +553,7 @@ class Tensor:
         return apply(rule, xs, aux)
 
     def __ad_constant__(self) -> np.ndarray:
-        return self.data
+        return self._data
 
     def __abs__(self) -> Tensor:
         return self.abs()
@@ -556,7 +575,7 @@ class Tensor:
         of the one-sided derivatives); k tied entries get 1/k, keeping the derivative along the
         direction that raises them all together equal to 1."""
         _no_numpy_extras("max", unused)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ValueError("max of an empty Tensor has no value")
         return _apply1(P.MAX, self, (_axes(axis, self.ndim, "max"), bool(keepdims)))
 
@@ -570,7 +589,7 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
-            new = np.reshape(self.data, shape).shape
+            new = np.reshape(self._data, shape).shape
         except (ValueError, TypeError) as err:
             raise ValueError(
                 f"reshape: cannot reshape a Tensor of shape {self.shape} ({self.size} entries) "
@@ -620,7 +639,7 @@ class Tensor:
                 "inside ad.no_grad()."
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a Tensor holding one number, but this "
                     f"one has shape {self.shape}. Reduce it to a scalar loss first (.sum() or "
@@ -629,7 +648,7 @@ class Tensor:
                 )
             seed = np.ones(self.shape)
         else:
-            seed = as_data(grad.data if isinstance(grad, Tensor) else grad, "backward(grad)", True)
+            seed = as_data(grad._data if isinstance(grad, Tensor) else grad, "backward(grad)", True)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward(grad): grad has shape {seed.shape} but the Tensor has shape "
@@ -652,7 +671,7 @@ class Tensor:
 
 
 def _plain(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _no_numpy_extras(name: str, extras: dict) -> None:
@@ -687,12 +706,13 @@ def _clean_index(index):
 
 def _clean_index_item(i):
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
         if np.all(i == np.round(i)):
             return i.astype(np.intp)
         raise IndexError("a Tensor used as an index must hold whole numbers")
     if isinstance(i, list):
-        return np.asarray(i)
+        # an empty list selects nothing: numpy would make it a float array and refuse it
+        return np.asarray(i) if i else np.zeros(0, dtype=np.intp)
     return i
 
 
@@ -751,14 +771,17 @@ def backprop(root: Tensor, seed, create_graph: bool, stop: set[int] | None = Non
                 g = node._g
                 parents = node._parents
                 aux = node._aux
+                for parent in parents:
+                    if parent._modified > node._order:
+                        raise _modified_error(node, parent)
                 if create_graph:
                     xs, out = parents, node
                 elif len(parents) == 1:
-                    xs, out = (parents[0].data,), node.data
+                    xs, out = (parents[0]._data,), node._data
                 elif len(parents) == 2:
-                    xs, out = (parents[0].data, parents[1].data), node.data
+                    xs, out = (parents[0]._data, parents[1]._data), node._data
                 else:
-                    xs, out = tuple(p.data for p in parents), node.data
+                    xs, out = tuple(p._data for p in parents), node._data
                 rules = op.vjp
                 grads = None if type(rules) is tuple else rules(g, xs, out, aux)
                 i = -1
@@ -788,6 +811,15 @@ def backprop(root: Tensor, seed, create_graph: bool, stop: set[int] | None = Non
     finally:
         _GRAD_ENABLED = enabled
     return reached
+
+
+def _modified_error(node: Tensor, parent: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"backward: a Tensor of shape {parent.shape} used by the operation {node._op.name!r} "
+        "had its .data changed after the operation was recorded, so the gradient this graph "
+        "would give is wrong. Compute the loss again after changing the data (for example, "
+        "call optimizer.step() only after loss.backward()), or change a copy: t.data.copy()."
+    )
 
 
 # -------------------------------------------------------------------- module-level functions
