@@ -33,9 +33,10 @@ from .functions import (  # noqa: A004
     tanh,
     where,
 )
+from .joining import concatenate, stack
 from .modes import checkpoint, no_grad
 from .scalar import Scalar
-from .tensor import Tensor, concatenate, stack
+from .tensor import Tensor
 from .trace import Trace, trace
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 

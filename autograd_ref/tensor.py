@@ -21,23 +21,35 @@ perturbations apart.
 
 from __future__ import annotations
 
-import heapq
 import numbers
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
 import numpy as np
 
 from . import primitives as P
+from . import recording as R
 from .elementwise import UNARY
+from .graph import backprop, topological_order  # noqa: F401  (re-exported)
+from .recording import (  # noqa: F401  (re-exported for the transforms)
+    forward_depth,
+    is_grad_enabled,
+    pop_forward_level,
+    push_forward_level,
+    set_grad_enabled,
+    tangent_at,
+)
 from .rules import Rule, is_ad_value, register_ad_type
+from .tensor_args import (  # noqa: F401  (as_data is re-exported)
+    as_data,
+    check_no_numpy_extras,
+    clean_index,
+    normalize_axes,
+    shape_error,
+)
 
 _creation = count(1)  # leaves keep order 0: they have no inputs, any position after their users
-_GRAD_ENABLED = True  # False inside ad.no_grad(): operations record nothing
-_LEVELS: tuple[int, ...] = ()  # active forward-mode levels (jvp calls), outermost first
-_FORWARD_DEPTH = 0  # len(_LEVELS): > 0 while a jvp is evaluating, cheap to test in every op
-_level_ids = count(1)
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -45,86 +57,7 @@ _float64 = np.float64
 _F64 = np.dtype(np.float64)
 
 
-# ------------------------------------------------------------------------------ modes
-def is_grad_enabled() -> bool:
-    """Whether Tensor operations currently record the graph (False inside ``ad.no_grad()``)."""
-    return _GRAD_ENABLED
-
-
-def set_grad_enabled(enabled: bool) -> bool:
-    """Turn graph recording on or off; return the previous setting (used by ``no_grad``)."""
-    global _GRAD_ENABLED
-    previous, _GRAD_ENABLED = _GRAD_ENABLED, bool(enabled)
-    return previous
-
-
-def forward_depth() -> int:
-    """How many forward-mode transforms (``jvp``, ``jacfwd``) are evaluating right now."""
-    return _FORWARD_DEPTH
-
-
-def push_forward_level() -> int:
-    """Open a new forward-mode level (a ``jvp`` starting); return its id."""
-    global _LEVELS, _FORWARD_DEPTH
-    level = next(_level_ids)
-    _LEVELS = (*_LEVELS, level)
-    _FORWARD_DEPTH = len(_LEVELS)
-    return level
-
-
-def pop_forward_level(level: int) -> None:
-    """Close the innermost forward-mode level, which must be ``level``."""
-    global _LEVELS, _FORWARD_DEPTH
-    if not _LEVELS or _LEVELS[-1] != level:
-        raise RuntimeError(f"forward levels out of order: closing {level}, open {_LEVELS}")
-    _LEVELS = _LEVELS[:-1]
-    _FORWARD_DEPTH = len(_LEVELS)
-
-
-def tangent_at(x: Tensor, level: int):
-    """The tangent ``x`` carries at forward level ``level``, or None (zero)."""
-    return None if x._tangent is None else x._tangent.get(level)
-
-
 # ------------------------------------------------------------------- converting input data
-def as_data(value, what: str = "Tensor", copy: bool = False) -> np.ndarray:
-    """``value`` as a float64 array, following the rule documented on :class:`Tensor`."""
-    if type(value) is _ndarray and value.dtype is _F64:  # the common case, first
-        return value.copy() if copy else value
-    if isinstance(value, Tensor):
-        raise TypeError(
-            f"{what} got a Tensor where numbers were expected. Use the Tensor itself, or "
-            "t.detach() for a copy of its numbers without the graph."
-        )
-    if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        raise TypeError(
-            f"{what} got a list containing Tensors; converting it would cut the graph. Use "
-            "ad.stack(list_of_tensors) to build a Tensor from Tensors."
-        )
-    arr = np.asarray(value) if not isinstance(value, _ndarray) else value
-    kind = arr.dtype.kind
-    if kind in "fiub":
-        if copy:
-            return np.array(arr, dtype=_float64, copy=True)
-        return arr.astype(_float64, copy=False)
-    if kind == "c":
-        raise TypeError(
-            f"{what} holds real numbers, got a complex array. For the complex-step derivative "
-            "evaluate the function on plain complex numpy arrays instead."
-        )
-    raise TypeError(
-        f"{what} expects numbers, got {type(value).__name__} of dtype {arr.dtype} "
-        f"({value!r:.60}). Convert the data first, for example with np.asarray(data, dtype=float)."
-    )
-
-
-def _contains_tensor(items) -> bool:
-    for x in items:
-        if isinstance(x, Tensor) or isinstance(x, (list, tuple)) and _contains_tensor(x):
-            return True
-    return False
-
-
 def _make(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A new Tensor around ``data`` (already float64), without copying."""
     t = _new(Tensor)
@@ -166,7 +99,7 @@ def linked_leaf(x: Tensor) -> Tensor:
     linked to ``x`` by an identity operation, and it carries ``x``'s forward-mode tangent.
     """
     leaf = _make(x._data, requires_grad=True)
-    if x.requires_grad and _GRAD_ENABLED:
+    if x.requires_grad and R.GRAD_ENABLED:
         leaf._parents = (x,)
         leaf._op = P.IDENTITY
         leaf._order = next(_creation)
@@ -182,7 +115,7 @@ def forward_leaf(x, level: int, tangent) -> Tensor:
     gradients, its tangents at outer levels), and records nothing new otherwise.
     """
     if isinstance(x, Tensor):
-        if x.requires_grad and _GRAD_ENABLED:
+        if x.requires_grad and R.GRAD_ENABLED:
             leaf = linked_leaf(x)
         else:
             leaf = _make(x._data)
@@ -197,40 +130,17 @@ def forward_leaf(x, level: int, tangent) -> Tensor:
 
 
 # ---------------------------------------------------------------------- applying primitives
-def _shape_error(prim: Rule, xs, aux, err: Exception) -> ValueError:
-    shapes = " and ".join(str(x.shape) for x in xs)
-    if prim.name == "matmul":
-        a, b = xs
-        if a.ndim == 0 or b.ndim == 0:
-            why = "matmul needs operands with at least one axis; use * for scalars"
-        else:
-            k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-            why = (
-                f"the last axis of the left operand ({a.shape[-1]}) must equal the "
-                f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right one ({k_b})"
-            )
-            if a.shape[-1] == k_b:
-                why = "the batch axes (all but the last two) do not broadcast"
-        return ValueError(f"matmul: shapes {xs[0].shape} and {xs[1].shape} do not fit: {why}.")
-    if len(xs) > 1 and prim.name not in ("concatenate",):
-        return ValueError(
-            f"{prim.name}: shapes {shapes} do not broadcast (numpy's rule: compare from the last "
-            "axis; sizes must be equal or 1). Reshape one operand, e.g. x.reshape(-1, 1)."
-        )
-    return ValueError(f"{prim.name}: cannot apply to shape(s) {shapes}: {err}")
-
-
 def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     """Evaluate a one-input primitive and record it (the hot path: keep it short)."""
     try:
         data = prim.value((x._data,), aux)
     except ValueError as err:
-        raise _shape_error(prim, (x,), aux, err) from None
+        raise shape_error(prim, (x,), aux, err) from None
     out = _new(Tensor)
     out._data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
     out.grad = out._g = out._tangent = None
     out._modified = 0
-    if _GRAD_ENABLED and x.requires_grad:
+    if R.GRAD_ENABLED and x.requires_grad:
         out.requires_grad = True
         out._parents = (x,)
         out._op = prim
@@ -241,8 +151,8 @@ def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
         out._parents = ()
         out._op = out._aux = None
         out._order = 0
-    if _FORWARD_DEPTH and x._tangent is not None:
-        _push_tangent(out, prim, (x,), aux)
+    if R.FORWARD_DEPTH and x._tangent is not None:
+        R.push_tangents(out, prim, (x,), aux)
     return out
 
 
@@ -251,12 +161,12 @@ def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
     try:
         data = prim.value((a._data, b._data), aux)
     except ValueError as err:
-        raise _shape_error(prim, (a, b), aux, err) from None
+        raise shape_error(prim, (a, b), aux, err) from None
     out = _new(Tensor)
     out._data = data if type(data) is _ndarray else np.asarray(data, dtype=_float64)
     out.grad = out._g = out._tangent = None
     out._modified = 0
-    if _GRAD_ENABLED and (a.requires_grad or b.requires_grad):
+    if R.GRAD_ENABLED and (a.requires_grad or b.requires_grad):
         out.requires_grad = True
         out._parents = (a, b)
         out._op = prim
@@ -267,8 +177,8 @@ def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
         out._parents = ()
         out._op = out._aux = None
         out._order = 0
-    if _FORWARD_DEPTH and (a._tangent is not None or b._tangent is not None):
-        _push_tangent(out, prim, (a, b), aux)
+    if R.FORWARD_DEPTH and (a._tangent is not None or b._tangent is not None):
+        R.push_tangents(out, prim, (a, b), aux)
     return out
 
 
@@ -277,67 +187,17 @@ def apply(prim: Rule, xs: tuple[Tensor, ...], aux=None) -> Tensor:
     try:
         data = prim.value(tuple(x._data for x in xs), aux)
     except ValueError as err:
-        raise _shape_error(prim, xs, aux, err) from None
+        raise shape_error(prim, xs, aux, err) from None
     out = _make(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
-    if _GRAD_ENABLED and any(x.requires_grad for x in xs):
+    if R.GRAD_ENABLED and any(x.requires_grad for x in xs):
         out.requires_grad = True
         out._parents = xs
         out._op = prim
         out._aux = aux
         out._order = next(_creation)
-    if _FORWARD_DEPTH and any(x._tangent is not None for x in xs):
-        _push_tangent(out, prim, xs, aux)
+    if R.FORWARD_DEPTH and any(x._tangent is not None for x in xs):
+        R.push_tangents(out, prim, xs, aux)
     return out
-
-
-def _push_tangent(out: Tensor, prim: Rule, xs: tuple[Tensor, ...], aux) -> None:
-    """Forward mode: set ``out``'s tangents from the inputs' tangents with the JVP rules.
-
-    Levels are handled outermost first. A rule for level L runs with only the levels outside L
-    active, so its own operations push the outer tangents (giving mixed derivatives when forward
-    modes are nested) but never tangents of level L itself. It runs on plain arrays unless its
-    result must stay differentiable: when ``out`` records a graph (an enclosing reverse transform
-    differentiates the tangent), a tangent is a Tensor, or an input carries an outer tangent.
-    """
-    global _LEVELS, _FORWARD_DEPTH
-    levels = _LEVELS
-    result: dict = {}
-    out._tangent = result
-    try:
-        for pos, level in enumerate(levels):
-            tangents = [None if x._tangent is None else x._tangent.get(level) for x in xs]
-            if all(t is None for t in tangents):
-                continue
-            outer = levels[:pos]
-            recorded = (
-                out.requires_grad
-                or any(isinstance(t, Tensor) for t in tangents)
-                or any(x._tangent is not None and any(o in x._tangent for o in outer) for x in xs)
-            )
-            args = xs if recorded else tuple(x._data for x in xs)
-            res = out if recorded else out._data
-            _LEVELS, _FORWARD_DEPTH = outer, len(outer)
-            rules = prim.jvp
-            if type(rules) is tuple:
-                tangent = None
-                for t, rule in zip(tangents, rules, strict=False):  # a user's row may be longer
-                    if t is not None:
-                        part = rule(t, args, res, aux)
-                        tangent = part if tangent is None else tangent + part
-            else:
-                filled = tuple(
-                    np.zeros(x.shape) if t is None else t for x, t in zip(xs, tangents, strict=True)
-                )
-                tangent = rules(filled, args, res, aux)
-            if tangent.shape != out.shape:
-                tangent = P.broadcast_to(tangent, out.shape)
-            if not isinstance(tangent, Tensor):
-                tangent = np.asarray(tangent, dtype=_float64)
-            result[level] = tangent
-    finally:
-        _LEVELS, _FORWARD_DEPTH = levels, len(levels)
-    if not result:
-        out._tangent = None
 
 
 # --------------------------------------------------------------------------- the Tensor class
@@ -561,23 +421,23 @@ class Tensor:
     # ------------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
         """Sum over ``axis`` (all axes by default); the gradient is broadcast back."""
-        _no_numpy_extras("sum", unused)
-        return _apply1(P.SUM, self, (_axes(axis, self.ndim, "sum"), bool(keepdims)))
+        check_no_numpy_extras("sum", unused)
+        return _apply1(P.SUM, self, (normalize_axes(axis, self.ndim, "sum"), bool(keepdims)))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
         """Mean over ``axis``; each entry gets 1/n of the gradient."""
-        _no_numpy_extras("mean", unused)
-        return _apply1(P.MEAN, self, (_axes(axis, self.ndim, "mean"), bool(keepdims)))
+        check_no_numpy_extras("mean", unused)
+        return _apply1(P.MEAN, self, (normalize_axes(axis, self.ndim, "mean"), bool(keepdims)))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
         """Maximum over ``axis``. Tied maxima share the gradient equally: two tied entries get
         1/2 each, which is what a central difference on either of them measures (the average
         of the one-sided derivatives); k tied entries get 1/k, keeping the derivative along the
         direction that raises them all together equal to 1."""
-        _no_numpy_extras("max", unused)
+        check_no_numpy_extras("max", unused)
         if self._data.size == 0:
             raise ValueError("max of an empty Tensor has no value")
-        return _apply1(P.MAX, self, (_axes(axis, self.ndim, "max"), bool(keepdims)))
+        return _apply1(P.MAX, self, (normalize_axes(axis, self.ndim, "max"), bool(keepdims)))
 
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
         """Minimum over ``axis``, as ``-(-x).max(...)`` (ties share the gradient)."""
@@ -622,7 +482,7 @@ class Tensor:
         An entry picked several times (``x[[0, 0, 1]]``) receives the sum of the gradients of
         its copies.
         """
-        return _apply1(P.GETITEM, self, _clean_index(index))
+        return _apply1(P.GETITEM, self, clean_index(index))
 
     # --------------------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -674,203 +534,6 @@ def _plain(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _no_numpy_extras(name: str, extras: dict) -> None:
-    # np.sum(t) calls t.sum(axis=..., out=None); anything beyond that is not supported
-    if any(v is not None for v in extras.values()):
-        raise TypeError(f"Tensor.{name} takes axis and keepdims only; got {sorted(extras)}")
-
-
-def _axes(axis, ndim: int, name: str) -> tuple[int, ...] | None:
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
-            raise ValueError(
-                f"{name}: axis {a!r} is out of range for a Tensor with {ndim} axes; use an "
-                f"integer from {-ndim} to {ndim - 1}, a tuple of them, or None for all."
-            )
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: axis {axis!r} repeats an axis")
-    return tuple(sorted(out))
-
-
-def _clean_index(index):
-    """Tensors and lists inside an index become numpy arrays (the index is data, not a graph)."""
-    if isinstance(index, tuple):
-        return tuple(_clean_index_item(i) for i in index)
-    return _clean_index_item(index)
-
-
-def _clean_index_item(i):
-    if isinstance(i, Tensor):
-        i = i._data
-        if np.all(i == np.round(i)):
-            return i.astype(np.intp)
-        raise IndexError("a Tensor used as an index must hold whole numbers")
-    if isinstance(i, list):
-        # an empty list selects nothing: numpy would make it a float array and refuse it
-        return np.asarray(i) if i else np.zeros(0, dtype=np.intp)
-    return i
-
-
-# ----------------------------------------------------------------------- the backward pass
-def topological_order(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
-    """Every recorded node ``root`` depends on, outputs first; iterative, so depth is unlimited.
-
-    Nodes whose ``id`` is in ``stop`` are included but not looked through (a transform's inputs).
-    """
-    seen = {id(root)}
-    order = [root]
-    stack = [root]
-    pop, push, keep, mark = stack.pop, stack.append, order.append, seen.add
-    while stack:
-        node = pop()
-        if stop is not None and id(node) in stop:
-            continue
-        for parent in node._parents:
-            if parent.requires_grad and id(parent) not in seen:
-                mark(id(parent))
-                keep(parent)
-                push(parent)
-    order.sort(key=_creation_order, reverse=True)
-    return order
-
-
-def _creation_order(node: Tensor) -> int:
-    return node._order
-
-
-def backprop(root: Tensor, seed, create_graph: bool, stop: set[int] | None = None) -> list:
-    """Set ``node._g`` to d(root·seed)/d(node) for the leaves and the ``stop`` nodes.
-
-    Nodes are processed in decreasing creation number, taken from a heap as they are reached:
-    a node's inputs are older than it, so by the time a node comes off the heap every node that
-    uses it has already added its contribution. That is a topological order found in the same
-    pass that discovers the graph, with no recursion and no separate sort.
-
-    Intermediate cotangents are dropped as soon as they are used. With ``create_graph`` the rules
-    run on Tensors, so the cotangents are Tensors that can be differentiated again. Returns the
-    nodes reached; the caller reads what it needs and resets their ``_g`` to None.
-    """
-    global _GRAD_ENABLED
-    root._g = seed
-    reached = [root]
-    heap: list = []
-    push, pop, keep = heapq.heappush, heapq.heappop, reached.append
-    enabled = _GRAD_ENABLED
-    if create_graph:
-        _GRAD_ENABLED = True
-    node = root
-    try:
-        while True:
-            op = node._op
-            if op is not None and (stop is None or id(node) not in stop):
-                g = node._g
-                parents = node._parents
-                aux = node._aux
-                for parent in parents:
-                    if parent._modified > node._order:
-                        raise _modified_error(node, parent)
-                if create_graph:
-                    xs, out = parents, node
-                elif len(parents) == 1:
-                    xs, out = (parents[0]._data,), node._data
-                elif len(parents) == 2:
-                    xs, out = (parents[0]._data, parents[1]._data), node._data
-                else:
-                    xs, out = tuple(p._data for p in parents), node._data
-                rules = op.vjp
-                grads = None if type(rules) is tuple else rules(g, xs, out, aux)
-                i = -1
-                for parent in parents:
-                    i += 1
-                    if not parent.requires_grad:
-                        continue  # a constant: its rule is never run
-                    gp = rules[i](g, xs, out, aux) if grads is None else grads[i]
-                    if gp is None:
-                        continue
-                    q = parent._g
-                    if q is None:
-                        parent._g = gp
-                        keep(parent)
-                        if parent._op is not None:  # creation numbers of op nodes are unique
-                            push(heap, (-parent._order, parent))
-                    else:
-                        parent._g = q + gp
-                node._g = None
-            if not heap:
-                break
-            node = pop(heap)[1]
-    except BaseException:
-        for n in reached:
-            n._g = None
-        raise
-    finally:
-        _GRAD_ENABLED = enabled
-    return reached
-
-
-def _modified_error(node: Tensor, parent: Tensor) -> RuntimeError:
-    return RuntimeError(
-        f"backward: a Tensor of shape {parent.shape} used by the operation {node._op.name!r} "
-        "had its .data changed after the operation was recorded, so the gradient this graph "
-        "would give is wrong. Compute the loss again after changing the data (for example, "
-        "call optimizer.step() only after loss.backward()), or change a copy: t.data.copy()."
-    )
-
-
-# -------------------------------------------------------------------- module-level functions
-def _any_tensor(xs: Iterable) -> bool:
-    return any(isinstance(x, Tensor) for x in xs)
-
-
-def concatenate(tensors, axis: int = 0):
-    """Join Tensors (or arrays) along an existing axis; each gets its slice of the gradient."""
-    xs = tuple(tensors)
-    if not xs:
-        raise ValueError("concatenate needs at least one Tensor")
-    if not _any_tensor(xs):
-        return np.concatenate([as_data(x, "concatenate") for x in xs], axis=axis)
-    xs = tuple(lift(x, "concatenate") for x in xs)
-    ndim = xs[0].ndim
-    if ndim == 0 or any(x.ndim != ndim for x in xs):
-        raise ValueError(
-            "concatenate: all inputs need the same number of axes (at least one); got shapes "
-            + ", ".join(str(x.shape) for x in xs)
-            + ". Use ad.stack to join along a new axis."
-        )
-    (ax,) = _axes(axis, ndim, "concatenate")
-    for x in xs:
-        if x.shape[:ax] + x.shape[ax + 1 :] != xs[0].shape[:ax] + xs[0].shape[ax + 1 :]:
-            raise ValueError(
-                f"concatenate along axis {axis}: shapes "
-                + ", ".join(str(x.shape) for x in xs)
-                + " differ in another axis."
-            )
-    return apply(P.CONCATENATE, xs, ax)
-
-
-def stack(tensors, axis: int = 0):
-    """Join same-shaped Tensors (or arrays) along a new axis."""
-    xs = tuple(tensors)
-    if not xs:
-        raise ValueError("stack needs at least one Tensor")
-    if not _any_tensor(xs):
-        return np.stack([as_data(x, "stack") for x in xs], axis=axis)
-    xs = tuple(lift(x, "stack") for x in xs)
-    shape = xs[0].shape
-    if any(x.shape != shape for x in xs):
-        raise ValueError(
-            "stack: all inputs need the same shape; got " + ", ".join(str(x.shape) for x in xs)
-        )
-    (ax,) = _axes(axis, len(shape) + 1, "stack")
-    new = shape[:ax] + (1,) + shape[ax:]
-    return concatenate([x.reshape(new) for x in xs], axis=ax)
-
-
 def _unary_method(rule: Rule):
     def method(self) -> Tensor:
         return _apply1(rule, self)
@@ -888,12 +551,10 @@ __all__ = [
     "Tensor",
     "as_data",
     "backprop",
-    "concatenate",
     "is_grad_enabled",
     "lift",
     "forward_leaf",
     "linked_leaf",
     "set_grad_enabled",
-    "stack",
     "topological_order",
 ]

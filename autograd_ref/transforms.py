@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import functions as F
+from .joining import stack as tensor_stack
 from .scalar import Scalar, _backprop, linked_input
 from .tensor import (
     Tensor,
@@ -51,7 +52,6 @@ from .tensor import (
     set_grad_enabled,
     tangent_at,
 )
-from .tensor import stack as tensor_stack
 
 _depth = 0  # how many transforms are evaluating their function right now
 
