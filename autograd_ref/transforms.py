@@ -39,7 +39,8 @@ import numpy as np
 
 from . import functions as F
 from .joining import stack as tensor_stack
-from .scalar import Scalar, _backprop, linked_input
+from .scalar import Scalar, linked_input
+from .scalar_backward import backprop as _backprop
 from .tensor import (
     Tensor,
     _make,

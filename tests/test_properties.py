@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 import autograd_ref as ad
 from autograd_ref import finite_diff as fd
-from autograd_ref import scalar as S
+from autograd_ref import scalar_backward as SB
 
 PROPERTY_SETTINGS = settings(
     derandomize=True,
@@ -204,18 +204,18 @@ def test_reverse_forward_complex_step_and_differences_agree(expr, x, y):
 @contextmanager
 def heap_only_backward():
     """Make the fused pass defer every node to its heap (no slot list)."""
-    saved = S._FIRST_SLOTS, S._FREE_GROWTH, S._MAX_SLOTS
-    S._FIRST_SLOTS, S._FREE_GROWTH, S._MAX_SLOTS = 1, 0, 0
+    saved = SB._FIRST_SLOTS, SB._FREE_GROWTH, SB._MAX_SLOTS
+    SB._FIRST_SLOTS, SB._FREE_GROWTH, SB._MAX_SLOTS = 1, 0, 0
     try:
         yield
     finally:
-        S._FIRST_SLOTS, S._FREE_GROWTH, S._MAX_SLOTS = saved
+        SB._FIRST_SLOTS, SB._FREE_GROWTH, SB._MAX_SLOTS = saved
 
 
 def table_only(expr, x, y):
     sx, sy = ad.Scalar(x), ad.Scalar(y)
     out = evaluate(expr, sx, sy)
-    order = S._backprop(out, 1.0, create_graph=False)
+    order = SB.backprop(out, 1.0, create_graph=False)
     grads = (sx._g, sy._g)
     for node in order:
         node._g = 0.0

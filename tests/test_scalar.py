@@ -20,6 +20,7 @@ import pytest
 import autograd_ref as ad
 from autograd_ref import elementwise as E
 from autograd_ref import scalar as S
+from autograd_ref import scalar_backward as SB
 from autograd_ref.rules import TABLE, Rule
 
 # ---------------------------------------------------------------------------- helpers
@@ -37,7 +38,7 @@ def table_gradients(build, values, create_graph=False):
     """Gradients from S._backprop, which applies only the PRIMITIVES table's rules."""
     xs = [ad.Scalar(v) for v in values]
     out = build(*xs)
-    order = S._backprop(out, 1.0, create_graph=create_graph)
+    order = SB.backprop(out, 1.0, create_graph=create_graph)
     grads = [x._g for x in xs]
     for node in order:
         node._g = 0.0
@@ -133,7 +134,7 @@ def test_primitive_gradients_match_central_differences(name):
 def test_inlined_rules_are_registered_primitives():
     """The ops backward() special-cases are the table's own objects, not copies."""
     for name in ("add", "mul", "sub", "relu", "tanh", "sigmoid", "exp"):
-        assert TABLE[name] is getattr(S, name.upper())
+        assert TABLE[name] is getattr(SB, name.upper())
 
 
 # ------------------------------------------------------------------------ basic behaviour
@@ -328,7 +329,7 @@ def test_backward_rest_state_after_pass():
     x = ad.Scalar(0.7)
     y = ad.tanh(x * x + ad.sin(x)) * ad.exp(x)
     y.backward()
-    assert all(node._g == 0.0 for node in S.topological_order(y))
+    assert all(node._g == 0.0 for node in SB.topological_order(y))
 
 
 # --------------------------------------------------------------- the deferred (heap) path
@@ -352,9 +353,9 @@ def expected_grad_old_interior(x: float) -> float:
 
 def test_far_older_interior_node_goes_through_the_heap(monkeypatch):
     calls = []
-    original = S._backward_deferred
-    monkeypatch.setattr(S, "_backward_deferred", lambda heap: calls.append(1) or original(heap))
-    x, c, y = graph_with_old_interior_node(S._FREE_GROWTH + 10)
+    original = SB._backward_deferred
+    monkeypatch.setattr(SB, "_backward_deferred", lambda heap: calls.append(1) or original(heap))
+    x, c, y = graph_with_old_interior_node(SB._FREE_GROWTH + 10)
     y.backward()
     assert calls, "the old node should have been deferred to the heap"
     assert x.grad == pytest.approx(expected_grad_old_interior(1.5), rel=1e-14)
@@ -370,9 +371,9 @@ def test_heap_path_everywhere_agrees_with_slot_path(monkeypatch):
         return ad.sigmoid(v) * ad.tanh(a) + ad.relu(v) / (b * b + 1.0) + b**2.5
 
     _, slot_grads = fused_gradients(build, (0.8, 1.3))
-    monkeypatch.setattr(S, "_FIRST_SLOTS", 1)
-    monkeypatch.setattr(S, "_FREE_GROWTH", 0)
-    monkeypatch.setattr(S, "_MAX_SLOTS", 0)
+    monkeypatch.setattr(SB, "_FIRST_SLOTS", 1)
+    monkeypatch.setattr(SB, "_FREE_GROWTH", 0)
+    monkeypatch.setattr(SB, "_MAX_SLOTS", 0)
     _, heap_grads = fused_gradients(build, (0.8, 1.3))
     assert heap_grads == slot_grads
 
@@ -385,7 +386,7 @@ def test_slot_list_grows_for_large_graphs():
         y = ad.tanh(y) + 0.5
     y.backward()
     # compare with the table-only path
-    order = S._backprop(y, 1.0, create_graph=False)
+    order = SB.backprop(y, 1.0, create_graph=False)
     ref = x._g
     for node in order:
         node._g = 0.0
@@ -407,7 +408,7 @@ def test_interrupted_backward_restores_the_invariant():
     y = bad * u + u
     with pytest.raises(Boom):
         y.backward()
-    assert all(node._g == 0.0 for node in S.topological_order(y))
+    assert all(node._g == 0.0 for node in SB.topological_order(y))
     x.grad = 0.0
     (u * u).backward()
     assert x.grad == 2 * 6.0 * 3.0
