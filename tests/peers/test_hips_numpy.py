@@ -194,8 +194,11 @@ def gap(x):
         ("test_sub", lambda x, y: x - y, lambda a, b: (a, b)),
         ("test_div", lambda x, y: x / y, lambda a, b: (gap(a), gap(b))),
         ("test_pow", lambda x, y: x**y, lambda a, b: (np.abs(a) + 1.1, b)),
-        ("test_hypot (as sqrt(x*x + y*y))", lambda x, y: ad.sqrt(x * x + y * y),
-         lambda a, b: (a, b)),
+        (
+            "test_hypot (as sqrt(x*x + y*y))",
+            lambda x, y: ad.sqrt(x * x + y * y),
+            lambda a, b: (a, b),
+        ),
     ],  # fmt: skip
     ids=["test_mul", "test_add", "test_sub", "test_div", "test_pow", "test_hypot"],
 )

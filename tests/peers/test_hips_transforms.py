@@ -139,10 +139,16 @@ def test_third_derivative(name, argnums):
         ("test_singleton_array_output", lambda x: ad.sin(x).sum(keepdims=True), (3, 3)),
         ("test_singleton_array_output_axis0", lambda x: ad.sin(x).sum(axis=0), (3, 1)),
         ("test_singleton_array_output_axis1", lambda x: ad.sin(x).sum(axis=1), (1, 3)),
-        ("test_singleton_array_output_axis0_keepdims",
-         lambda x: ad.sin(x).sum(axis=0, keepdims=True), (3, 1)),
-        ("test_singleton_array_output_axis1_keepdims",
-         lambda x: ad.sin(x).sum(axis=1, keepdims=True), (1, 3)),
+        (
+            "test_singleton_array_output_axis0_keepdims",
+            lambda x: ad.sin(x).sum(axis=0, keepdims=True),
+            (3, 1),
+        ),
+        (
+            "test_singleton_array_output_axis1_keepdims",
+            lambda x: ad.sin(x).sum(axis=1, keepdims=True),
+            (1, 3),
+        ),
     ],  # fmt: skip
 )
 def test_singleton_array_output(name, f, shape):

@@ -130,7 +130,5 @@ def test_pending_array_values():
 def test_min_max_ties_split_evenly():
     """HIPS autograd tests/test_numpy.py::test_maximum_equal_values / test_min_3_way_equality
     for minimum: at a tie the gradient is split, and sums to 1."""
-    ga, gb = ad.grad(lambda a, b: ad.minimum(a, b).sum(), argnums=(0, 1))(
-        np.ones(3), np.ones(3)
-    )
+    ga, gb = ad.grad(lambda a, b: ad.minimum(a, b).sum(), argnums=(0, 1))(np.ones(3), np.ones(3))
     assert_close(ga + gb, np.ones(3), "tie gradient sum", 0.0)
