@@ -319,3 +319,28 @@ def test_index_and_reduce_forward():
     assert_close(t.sum(axis=0), [11.0, 16.0], "sum over 0", 0.0)
     assert_close(t.sum(axis=1), [5.0, 10.0, 12.0], "sum over 1", 0.0)
     assert float(t.sum().data) == 27.0
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_softmax(axis):
+    """minitorch tests/test_nn.py::test_softmax and test_log_softmax: softmax sums to 1 along
+    its axis, log_softmax is its log, and both differentiate (fwd and rev, second order)."""
+    x = np.random.default_rng(37).normal(size=(2, 3, 4))
+    s = ad.softmax(ad.Tensor(x), axis=axis)
+    assert_close(s.sum(axis=axis), np.ones(np.delete(x.shape, axis)), "sum", 1e-14)
+    assert_close(ad.log_softmax(ad.Tensor(x), axis=axis), np.log(s.data), "log", 1e-14)
+    check_grads(lambda t: ad.softmax(t, axis=axis) * np.arange(24.0).reshape(2, 3, 4), x)
+    check_grads(lambda t: ad.log_softmax(t, axis=axis), x)
+
+
+@pytest.mark.parametrize("kind", ["Tensor", "array", "float"])
+def test_softmax_zero_d(kind):
+    """minitorch tests/test_nn.py::test_softmax, edge case: a 0-d input is one entry, so
+    softmax is 1 and log_softmax 0, with zero derivative (PyTorch's and JAX's answer)."""
+    x = {"Tensor": ad.Tensor(1.5), "array": np.array(1.5), "float": 1.5}[kind]
+    assert value(ad.softmax(x)) == 1.0 and value(ad.log_softmax(x)) == 0.0
+    assert value(ad.softmax(x, axis=0)) == 1.0
+    check_grads(ad.softmax, np.array(1.5))
+    check_grads(ad.log_softmax, np.array(1.5))
+    with pytest.raises(ValueError, match="axis 1 is out of range"):
+        ad.softmax(x, axis=1)
