@@ -29,13 +29,25 @@ _GELU_C = math.sqrt(2.0 / math.pi)
 
 
 def _axis(axis: int, x, name: str) -> int:
+    """``axis`` as a non-negative index; a 0-d input counts as one entry along one axis."""
     n = x.ndim if isinstance(x, (Tensor, np.ndarray)) else np.ndim(x)
-    if not isinstance(axis, (int, np.integer)) or not -n <= axis < max(n, 1):
+    m = max(n, 1)
+    if not isinstance(axis, (int, np.integer)) or not -m <= axis < m:
         raise ValueError(
             f"{name}: axis {axis!r} is out of range for an input with {n} axes; use an integer "
-            f"from {-n} to {n - 1}."
+            f"from {-m} to {m - 1}."
         )
-    return int(axis) % max(n, 1)
+    return int(axis) % m
+
+
+def _along_one_axis(fn, x, axis: int, name: str):
+    """``fn`` of a 0-d input: as a one-entry vector, so softmax gives 1 and log_softmax 0 with
+    gradient 0 (PyTorch's and JAX's answer), instead of an axis error."""
+    _axis(axis, x, name)  # still reject axes other than 0 and -1
+    if isinstance(x, Tensor):
+        return fn(x.reshape(1), 0).reshape(())
+    arr, number = _plain(x, name)
+    return _back(fn(arr.reshape(1), 0).reshape(()), number)
 
 
 def _plain(x, name: str):
@@ -49,6 +61,8 @@ def _back(value: np.ndarray, was_number: bool):
 
 def softmax(x, axis: int = -1):
     """``exp(x) / sum(exp(x))`` along ``axis``: probabilities from logits, computed stably."""
+    if np.ndim(x.data if isinstance(x, Tensor) else x) == 0:
+        return _along_one_axis(softmax, x, axis, "softmax")
     if isinstance(x, Tensor):
         return _apply1(P.SOFTMAX, x, _axis(axis, x, "softmax"))
     arr, number = _plain(x, "softmax")
@@ -57,6 +71,8 @@ def softmax(x, axis: int = -1):
 
 def log_softmax(x, axis: int = -1):
     """``x - log(sum(exp(x)))`` along ``axis``: log-probabilities, stable for large logits."""
+    if np.ndim(x.data if isinstance(x, Tensor) else x) == 0:
+        return _along_one_axis(log_softmax, x, axis, "log_softmax")
     if isinstance(x, Tensor):
         return _apply1(P.LOG_SOFTMAX, x, _axis(axis, x, "log_softmax"))
     arr, number = _plain(x, "log_softmax")

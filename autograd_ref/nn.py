@@ -17,14 +17,22 @@ parameters: the "purification" of the lectures (``torch.func.functional_call`` i
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from . import activations, functions
 from ._rng import as_generator as _as_generator
+from .nn_init import he_normal, he_uniform, initialiser, uniform, xavier_normal, xavier_uniform
+from .nn_losses import (
+    accuracy,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+)
 from .tensor import Tensor, lift
 
 __all__ = [
@@ -46,21 +54,9 @@ __all__ = [
 ]
 
 
-def _ad():
-    """The autograd_ref package (imported late: nn is itself imported by the package)."""
-    import autograd_ref
-
-    return autograd_ref
-
-
 def _as_tensor(x, what: str = "ad.nn") -> Tensor:
     """Tensors pass through; numbers and arrays become constant Tensors (float64, no copy)."""
     return x if isinstance(x, Tensor) else lift(x, what)
-
-
-def _constant(x) -> np.ndarray:
-    """The numbers inside a target: targets are data, never differentiated."""
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
 # ------------------------------------------------------------------------------------ modules
@@ -135,97 +131,6 @@ class Module:
         return f"{type(self).__name__}()"
 
 
-# ------------------------------------------------------------------------------- initialisers
-def _shape(shape) -> tuple[int, ...]:
-    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
-    if not shape or any(s < 1 for s in shape):
-        raise ValueError(f"an initialiser needs a shape of positive sizes, got {shape}")
-    return shape
-
-
-def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(fan_in, fan_out) for the (in, out) layout: rows are inputs, the last axis outputs."""
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    return math.prod(shape[:-1]), shape[-1]
-
-
-def uniform(shape, a: float, rng=None) -> np.ndarray:
-    """Entries drawn from U(-a, a). The vanishing-gradient experiments use a = 0.5."""
-    a = float(a)
-    if not a > 0:
-        raise ValueError(f"uniform: the half-width a must be positive, got {a}")
-    return _as_generator(rng, "nn").uniform(-a, a, size=_shape(shape))
-
-
-def xavier_uniform(shape, rng=None, gain: float = 1.0) -> np.ndarray:
-    """Glorot/Xavier: U(-a, a) with a = gain·sqrt(6 / (fan_in + fan_out)).
-
-    Chosen so the variance of activations and of gradients stays roughly constant through
-    layers with tanh or sigmoid-like activations. ``shape`` is (fan_in, fan_out), as Linear's
-    weight.
-    """
-    shape = _shape(shape)
-    fan_in, fan_out = _fans(shape)
-    return uniform(shape, gain * math.sqrt(6.0 / (fan_in + fan_out)), rng)
-
-
-def xavier_normal(shape, rng=None, gain: float = 1.0) -> np.ndarray:
-    """Glorot/Xavier, normal version: N(0, σ²) with σ = gain·sqrt(2 / (fan_in + fan_out))."""
-    shape = _shape(shape)
-    fan_in, fan_out = _fans(shape)
-    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return std * _as_generator(rng, "xavier_normal").standard_normal(shape)
-
-
-def he_normal(shape, rng=None) -> np.ndarray:
-    """He/Kaiming: N(0, σ²) with σ = sqrt(2 / fan_in), for ReLU layers.
-
-    ReLU zeroes half of its inputs on average, halving the variance; the factor 2 puts it back.
-    """
-    shape = _shape(shape)
-    fan_in, _ = _fans(shape)
-    return math.sqrt(2.0 / fan_in) * _as_generator(rng, "nn").standard_normal(shape)
-
-
-def he_uniform(shape, rng=None) -> np.ndarray:
-    """He/Kaiming, uniform version: U(-a, a) with a = sqrt(6 / fan_in)."""
-    shape = _shape(shape)
-    fan_in, _ = _fans(shape)
-    return uniform(shape, math.sqrt(6.0 / fan_in), rng)
-
-
-def _default_uniform(shape, rng=None) -> np.ndarray:
-    return uniform(shape, 1.0 / math.sqrt(_fans(_shape(shape))[0]), rng)
-
-
-_INITS: dict[str, Callable] = {
-    "uniform": _default_uniform,
-    "xavier_uniform": xavier_uniform,
-    "xavier": xavier_uniform,
-    "glorot_uniform": xavier_uniform,
-    "glorot": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "glorot_normal": xavier_normal,
-    "he_normal": he_normal,
-    "he": he_normal,
-    "kaiming_normal": he_normal,
-    "he_uniform": he_uniform,
-    "kaiming_uniform": he_uniform,
-}
-
-
-def _initialiser(init) -> Callable:
-    if callable(init):
-        return init
-    if isinstance(init, str) and init in _INITS:
-        return _INITS[init]
-    raise ValueError(
-        f"unknown init {init!r}; use one of {sorted(_INITS)} or a function init(shape, rng=...) "
-        "returning an array, e.g. functools.partial(ad.nn.uniform, a=0.5)"
-    )
-
-
 # -------------------------------------------------------------------------------------- layers
 class Linear(Module):
     """Affine layer ``y = x @ weight + bias`` with weight of shape (in_features, out_features).
@@ -238,7 +143,11 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, init="xavier_uniform", bias: bool = True,
+        self,
+        in_features: int,
+        out_features: int,
+        init="xavier_uniform",
+        bias: bool = True,
         rng=None,
     ):
         for name, size in (("in_features", in_features), ("out_features", out_features)):
@@ -246,7 +155,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive int, got {size!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         shape = (self.in_features, self.out_features)
-        w = np.asarray(_initialiser(init)(shape, rng=_as_generator(rng, "nn")), dtype=np.float64)
+        w = np.asarray(initialiser(init)(shape, rng=_as_generator(rng, "nn")), dtype=np.float64)
         if w.shape != shape:
             raise ValueError(f"Linear: init returned shape {w.shape}, expected {shape}")
         self.weight = Tensor(w, requires_grad=True)
@@ -288,8 +197,12 @@ class MLP(Module):
     """
 
     def __init__(
-        self, sizes: Sequence[int], activation: str | Callable = "relu", init=None,
-        bias: bool = True, rng=None,
+        self,
+        sizes: Sequence[int],
+        activation: str | Callable = "relu",
+        init=None,
+        bias: bool = True,
+        rng=None,
     ):
         sizes = list(sizes)
         if len(sizes) < 2:
@@ -319,7 +232,7 @@ class MLP(Module):
             return act(h)
         if act == "identity":
             return h
-        return getattr(_ad(), act)(h)
+        return getattr(functions if hasattr(functions, act) else activations, act)(h)
 
     def forward(self, x):
         h = x
@@ -330,8 +243,10 @@ class MLP(Module):
         return h
 
     def __repr__(self) -> str:
-        act = self.activation if isinstance(self.activation, str) else getattr(
-            self.activation, "__name__", repr(self.activation)
+        act = (
+            self.activation
+            if isinstance(self.activation, str)
+            else getattr(self.activation, "__name__", repr(self.activation))
         )
         return f"MLP({self.sizes}, activation={act!r})"
 
@@ -399,132 +314,7 @@ def _set(container, key, value) -> None:
         container[key] = value
 
 
-# ------------------------------------------------------------------------------------- losses
-def _check_same_shape(a, b, name: str, hint: str) -> None:
-    if tuple(a.shape) != tuple(b.shape):
-        raise ValueError(
-            f"{name}: predictions have shape {tuple(a.shape)} but targets have shape "
-            f"{tuple(b.shape)}; they must match exactly (broadcasting here would silently "
-            f"compare every prediction with every target). {hint}"
-        )
-
-
-def mse_loss(prediction, target) -> Tensor:
-    """Mean squared error: the mean over all entries of (prediction - target)²."""
-    prediction = _as_tensor(prediction)
-    target = target if isinstance(target, Tensor) else np.asarray(target, dtype=np.float64)
-    _check_same_shape(
-        prediction, target, "mse_loss",
-        "For an (n, 1) model output and (n,) targets, use y.reshape(-1, 1).",
-    )
-    diff = prediction - target
-    return (diff * diff).mean()
-
-
-def cross_entropy(logits, targets) -> Tensor:
-    """Softmax cross-entropy from logits, averaged over the batch.
-
-    ``logits`` has shape (batch, classes); ``targets`` holds integer class labels of shape
-    (batch,). The loss is ``-mean_i log softmax(logits_i)[targets_i]``, computed with
-    ``log_softmax`` (which subtracts the row maximum), so logits of ±1000 give finite losses and
-    gradients; its gradient with respect to the logits is ``(softmax(logits) - onehot) / batch``.
-    """
-    logits = _as_tensor(logits)
-    targets = _constant(targets)
-    if logits.ndim != 2:
-        raise ValueError(
-            f"cross_entropy expects logits of shape (batch, classes), got shape "
-            f"{tuple(logits.shape)}. For a single example use logits.reshape(1, -1) and [label]."
-        )
-    n, classes = logits.shape
-    if n == 0 or classes == 0:
-        raise ValueError(f"cross_entropy: logits of shape {tuple(logits.shape)} hold no examples")
-    if targets.shape != (n,):
-        raise ValueError(
-            f"cross_entropy: logits have shape {tuple(logits.shape)}, so targets must have shape "
-            f"({n},) (one class label per row); got shape {targets.shape}."
-        )
-    if targets.dtype.kind not in "iu":
-        raise TypeError(
-            f"cross_entropy: targets must be integer class labels, got dtype {targets.dtype}. "
-            "Convert with y.astype(int) (one-hot or probability targets are not supported)."
-        )
-    if (targets.min() < 0 or targets.max() >= classes):
-        raise ValueError(
-            f"cross_entropy: logits have shape {tuple(logits.shape)} ({classes} classes), so "
-            f"labels must lie in 0..{classes - 1}; targets range from {targets.min()} to "
-            f"{targets.max()}."
-        )
-    log_probs = _ad().log_softmax(logits, axis=-1)
-    return -log_probs[np.arange(n), targets].mean()
-
-
-def _binary_targets(targets, like: Tensor, name: str) -> np.ndarray:
-    targets = np.asarray(_constant(targets), dtype=np.float64)
-    _check_same_shape(like, targets, name, "Reshape the targets (e.g. y.reshape(-1, 1)).")
-    if targets.size and (targets.min() < 0.0 or targets.max() > 1.0):
-        raise ValueError(f"{name}: targets must lie in [0, 1] (labels 0/1 or probabilities)")
-    return targets
-
-
-def binary_cross_entropy(probabilities, targets, eps: float = 1e-12) -> Tensor:
-    """Mean binary cross-entropy of probabilities p against targets t in [0, 1].
-
-    ``-mean(t log p + (1 - t) log(1 - p))``, with p and 1 - p clipped below at ``eps`` = 1e-12
-    inside the logarithms, so a confident wrong prediction costs at most -log(1e-12) ≈ 27.6 rather
-    than inf. Where clipping is active the gradient is 0 — the sigmoid has saturated — which is
-    why training should prefer :func:`binary_cross_entropy_with_logits`.
-    """
-    p = _as_tensor(probabilities)
-    t = _binary_targets(targets, p, "binary_cross_entropy")
-    if p.data.size and (p.data.min() < 0.0 or p.data.max() > 1.0):
-        raise ValueError(
-            "binary_cross_entropy expects probabilities in [0, 1] (e.g. sigmoid outputs); got "
-            f"values from {p.data.min():.4g} to {p.data.max():.4g}. For raw scores use "
-            "binary_cross_entropy_with_logits."
-        )
-    ad = _ad()
-    log_p = ad.log(ad.maximum(p, eps))
-    log_not_p = ad.log(ad.maximum(1.0 - p, eps))
-    return -(t * log_p + (1.0 - t) * log_not_p).mean()
-
-
-def binary_cross_entropy_with_logits(logits, targets) -> Tensor:
-    """Binary cross-entropy of sigmoid(z) against t, computed from the logits z, stably.
-
-    log σ(z) and log(1 - σ(z)) are the two entries of ``log_softmax([z, 0])``, so this is a
-    two-class cross-entropy: finite for any z, with the exact gradient mean(σ(z) - t) everywhere,
-    including z = 0.
-    """
-    z = _as_tensor(logits)
-    t = _binary_targets(targets, z, "binary_cross_entropy_with_logits")
-    ad = _ad()
-    log_probs = ad.log_softmax(ad.stack([z, Tensor(np.zeros(z.shape))], axis=0), axis=0)
-    return -(t * log_probs[0] + (1.0 - t) * log_probs[1]).mean()
-
-
 # ------------------------------------------------------------------------------------ metrics
-def accuracy(scores, targets, threshold: float = 0.5) -> float:
-    """Fraction of correct predictions.
-
-    ``scores`` of shape (n, classes) with classes >= 2 are compared by argmax; a single score per
-    example ((n,) or (n, 1)) predicts class 1 above ``threshold`` (0.5 for probabilities, pass 0.0
-    for logits).
-    """
-    s = np.asarray(_constant(scores), dtype=np.float64)
-    t = _constant(targets).reshape(-1)
-    if s.ndim == 2 and s.shape[1] >= 2:
-        predicted = np.argmax(s, axis=1)
-    else:
-        predicted = (s.reshape(-1) > threshold).astype(np.int64)
-    if predicted.shape != t.shape:
-        raise ValueError(
-            f"accuracy: {predicted.shape[0]} predictions (scores shape {s.shape}) but "
-            f"{t.shape[0]} targets"
-        )
-    return float(np.mean(predicted == t))
-
-
 def grad_norms(module: Module, weights_only: bool = True) -> dict[str, float]:
     """Euclidean norm of each parameter's gradient, by name, after a backward pass.
 
