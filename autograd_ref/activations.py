@@ -23,7 +23,8 @@ import numpy as np
 from . import _numeric
 from . import functions as F
 from . import primitives as P
-from .tensor import Tensor, _apply1, as_data
+from .rules import call
+from .tensor import Tensor, as_data
 
 _GELU_C = math.sqrt(2.0 / math.pi)
 
@@ -64,7 +65,7 @@ def softmax(x, axis: int = -1):
     if np.ndim(x.data if isinstance(x, Tensor) else x) == 0:
         return _along_one_axis(softmax, x, axis, "softmax")
     if isinstance(x, Tensor):
-        return _apply1(P.SOFTMAX, x, _axis(axis, x, "softmax"))
+        return call(P.SOFTMAX, (x,), _axis(axis, x, "softmax"))
     arr, number = _plain(x, "softmax")
     return _back(P._softmax_array(arr, _axis(axis, arr, "softmax")), number)
 
@@ -74,7 +75,7 @@ def log_softmax(x, axis: int = -1):
     if np.ndim(x.data if isinstance(x, Tensor) else x) == 0:
         return _along_one_axis(log_softmax, x, axis, "log_softmax")
     if isinstance(x, Tensor):
-        return _apply1(P.LOG_SOFTMAX, x, _axis(axis, x, "log_softmax"))
+        return call(P.LOG_SOFTMAX, (x,), _axis(axis, x, "log_softmax"))
     arr, number = _plain(x, "log_softmax")
     return _back(P._log_softmax_array(arr, _axis(axis, arr, "log_softmax")), number)
 
@@ -83,7 +84,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
     """``x`` for ``x > 0``, else ``negative_slope * x``."""
     slope = float(negative_slope)
     if isinstance(x, Tensor):
-        return _apply1(P.LEAKY_RELU, x, slope)
+        return call(P.LEAKY_RELU, (x,), slope)
     if F.is_ad_value(x):  # Scalar, Dual: the two branches in their own arithmetic
         return x if x > 0 else x * slope
     arr, number = _plain(x, "leaky_relu")
@@ -94,7 +95,7 @@ def elu(x, alpha: float = 1.0):
     """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``: smooth at 0 when ``alpha = 1``."""
     a = float(alpha)
     if isinstance(x, Tensor):
-        return _apply1(P.ELU, x, a)
+        return call(P.ELU, (x,), a)
     if F.is_ad_value(x):
         return x if x > 0 else (F.exp(x) - 1.0) * a
     arr, number = _plain(x, "elu")
