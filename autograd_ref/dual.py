@@ -96,6 +96,16 @@ class Dual:
     def __ge__(self, other):
         return self.primal >= _primal(other)
 
+    def __eq__(self, other):
+        if not isinstance(other, (Dual, numbers.Real)):
+            return NotImplemented
+        return self.primal == _primal(other)
+
+    def __ne__(self, other):
+        if not isinstance(other, (Dual, numbers.Real)):
+            return NotImplemented
+        return self.primal != _primal(other)
+
     __hash__ = object.__hash__
 
     def __float__(self):

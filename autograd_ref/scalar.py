@@ -81,7 +81,8 @@ class Scalar:
     >>> y.backward(); x.grad
     5.0
 
-    ``==`` compares identity (nodes are hashable); compare ``.value`` for numbers. ``float(x)`` is
+    Comparisons (``<``, ``==``, ...) compare values and return a bool, recording nothing; nodes
+    hash by identity, so they can be kept in sets and dicts as graph code does. ``float(x)`` is
     refused on purpose: it would silently cut the graph. Use ``x.value``.
     """
 
@@ -239,6 +240,16 @@ class Scalar:
 
     def __ge__(self, other):
         return self.value >= _value(other)
+
+    def __eq__(self, other):
+        if not isinstance(other, (Scalar, numbers.Real)):
+            return NotImplemented
+        return self.value == _value(other)
+
+    def __ne__(self, other):
+        if not isinstance(other, (Scalar, numbers.Real)):
+            return NotImplemented
+        return self.value != _value(other)
 
     __hash__ = object.__hash__
 

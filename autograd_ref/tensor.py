@@ -221,8 +221,7 @@ class Tensor:
     Only leaves get ``.grad``; use :func:`autograd_ref.vjp` or :func:`autograd_ref.grad` for the
     gradient with respect to anything else.
 
-    ``==`` compares identity, so Tensors can be kept in sets and dicts; compare ``.data`` for
-    numbers. ``<``, ``>``, ``<=`` and ``>=`` compare the data and return a boolean numpy array (a
+    Comparisons (``<``, ``==``, ...) compare the data and return a boolean numpy array (a
     mask: no gradient flows through a comparison). ``float(t)`` is refused (``math.*`` functions
     would silently cut the graph through it): use ``t.item()``. numpy functions see the data of a
     Tensor that needs no gradient; on one that does they raise, as ``np.exp(t)`` would otherwise
@@ -342,7 +341,13 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    __hash__ = object.__hash__
+    def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
+        return self._data == _plain(other)
+
+    def __ne__(self, other) -> np.ndarray:  # type: ignore[override]
+        return self._data != _plain(other)
+
+    __hash__ = object.__hash__  # by identity: Tensors stay usable in sets and dicts
 
     def __lt__(self, other) -> np.ndarray:
         return self._data < _plain(other)

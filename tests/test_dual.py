@@ -145,8 +145,8 @@ def test_comparisons_and_truth():
     a, b = ad.Dual(1.0, 5.0), ad.Dual(2.0, -5.0)
     assert a < b and a <= 1.0 and b > a and b >= 2.0
     assert not ad.Dual(0.0, 1.0)  # truth tests the primal
-    assert a != ad.Dual(1.0, 5.0)  # == is identity, as for Scalar
-    assert len({a, b}) == 2
+    assert a == ad.Dual(1.0, -3.0) and a != b  # == compares primals, like <
+    assert len({a, b, ad.Dual(1.0, 5.0)}) == 3  # hashing is by identity
 
 
 def test_positive_returns_itself():

@@ -201,8 +201,9 @@ def test_comparisons_and_truth_use_the_value():
     assert a < b and a <= b and b > a and b >= a
     assert a < 1.5 and not a > 1.5
     assert bool(ad.Scalar(0.0)) is False and bool(a) is True
-    assert a != ad.Scalar(1.0)  # == is identity: nodes are hashable graph objects
-    assert len({a, b, a}) == 2
+    # == compares values, like <; nodes still hash by identity, so equal values stay apart in sets
+    assert a == ad.Scalar(1.0) and a == 1.0 and a != b and not (a == "1.0")
+    assert len({a, b, a, ad.Scalar(1.0)}) == 3
 
 
 def test_float_of_scalar_is_refused_with_a_remedy():
