@@ -5,7 +5,14 @@ function transforms with JAX's names. Lecture notebooks demonstrate with it; the
 tests compare students' work against it.
 """
 
-from . import data, finite_diff, nn, optim, viz
+from . import (
+    data,
+    finite_diff,
+    nn,
+    optim,
+    tensor_methods,  # noqa: F401  (Tensor.sum, .reshape, ...)
+    viz,
+)
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
 from .extend import defjvp, defvjp, primitive

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from .rules import is_ad_value
+
 
 def to_float(value, cls_name: str) -> float:
     """The float inside ``value``, or a TypeError that says what was wrong and what to pass."""
@@ -75,6 +77,4 @@ def operand_error(op: str, left, right) -> TypeError:
 
 
 def _is_autograd(x) -> bool:
-    from .rules import is_ad_value  # late import: rules is imported by the types
-
     return is_ad_value(x)

@@ -400,24 +400,3 @@ sign = _function(SIGN)
 UNARY = (EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS, LOG1P, EXPM1, SINH, COSH,
          ARCSIN, ARCCOS, ARCTAN, SIGN)  # fmt: skip
 """The one-input rows every value type offers as a method (``x.exp()``) and ``ad.*`` function."""
-
-
-def maximum(a, b):
-    """Elementwise maximum of ``a`` and ``b``; where they tie each gets half the gradient."""
-    return call(MAXIMUM, (a, b))
-
-
-def minimum(a, b):
-    """Elementwise minimum of ``a`` and ``b``; where they tie each gets half the gradient."""
-    return call(MINIMUM, (a, b))
-
-
-def clip(x, lo, hi):
-    """``x`` limited to ``[lo, hi]`` (constants); the gradient passes inside, bounds included."""
-    if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
-        raise ValueError(f"clip: lo ({lo}) is above hi ({hi}); pass lo <= hi.")
-    lo = -np.inf if lo is None else constant(lo)
-    hi = np.inf if hi is None else constant(hi)
-    if type(x) is float and isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
-        return CLIP.scalar((x,), (lo, hi))
-    return call(CLIP, (x,), (lo, hi))

@@ -13,20 +13,23 @@ documented there.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .elementwise import (  # noqa: A004
+    CLIP,
+    MAXIMUM,
+    MINIMUM,
     abs,
     arccos,
     arcsin,
     arctan,
-    clip,
+    constant,
     cos,
     cosh,
     exp,
     expm1,
     log,
     log1p,
-    maximum,
-    minimum,
     relu,
     sigmoid,
     sign,
@@ -37,7 +40,29 @@ from .elementwise import (  # noqa: A004
     tanh,
     where,
 )
-from .rules import is_ad_value, register_ad_type
+from .rules import call, is_ad_value, register_ad_type
+
+
+def maximum(a, b):
+    """Elementwise maximum of ``a`` and ``b``; where they tie each gets half the gradient."""
+    return call(MAXIMUM, (a, b))
+
+
+def minimum(a, b):
+    """Elementwise minimum of ``a`` and ``b``; where they tie each gets half the gradient."""
+    return call(MINIMUM, (a, b))
+
+
+def clip(x, lo, hi):
+    """``x`` limited to ``[lo, hi]`` (constants); the gradient passes inside, bounds included."""
+    if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
+        raise ValueError(f"clip: lo ({lo}) is above hi ({hi}); pass lo <= hi.")
+    lo = -np.inf if lo is None else constant(lo)
+    hi = np.inf if hi is None else constant(hi)
+    if type(x) is float and isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+        return CLIP.scalar((x,), (lo, hi))
+    return call(CLIP, (x,), (lo, hi))
+
 
 __all__ = [
     "abs", "arccos", "arcsin", "arctan", "clip", "cos", "cosh", "exp", "expm1", "is_ad_value",

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from . import recording as R
 
 
@@ -119,3 +121,21 @@ def _modified_error(node, parent) -> RuntimeError:
         "would give is wrong. Compute the loss again after changing the data (for example, "
         "call optimizer.step() only after loss.backward()), or change a copy: t.data.copy()."
     )
+
+
+def accumulate_into_leaves(reached: list) -> None:
+    """After :func:`backprop`: add each leaf's cotangent into its ``.grad`` (as PyTorch does) and
+    clear every ``_g``. A leaf's gradient is never a view that another gradient shares."""
+    owned: set[int] = set()
+    for node in reached:
+        g = node._g
+        node._g = None
+        if g is None or node._op is not None:
+            continue
+        if node.grad is None:
+            if type(g) is not np.ndarray or g.base is not None or id(g) in owned:
+                g = np.array(g, dtype=np.float64)
+            owned.add(id(g))
+            node.grad = g
+        else:
+            node.grad = node.grad + g

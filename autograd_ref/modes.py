@@ -17,15 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from .leaves import forward_leaf, linked_leaf
 from .rules import Rule, register
 from .tensor import (
     Tensor,
-    _make,
     apply,
     backprop,
-    forward_leaf,
     is_grad_enabled,
-    linked_leaf,
+    make_tensor,
     pop_forward_level,
     push_forward_level,
     set_grad_enabled,
@@ -80,7 +79,7 @@ def _call(aux, inputs: list[Tensor]):
 def _checkpoint_value(xs, aux) -> np.ndarray:
     previous = set_grad_enabled(False)
     try:
-        return _call(aux, [_make(x) for x in xs]).data
+        return _call(aux, [make_tensor(x) for x in xs]).data
     finally:
         set_grad_enabled(previous)
 
@@ -88,7 +87,7 @@ def _checkpoint_value(xs, aux) -> np.ndarray:
 def _recompute(xs, aux) -> tuple[list[Tensor], Tensor]:
     """Run the checkpointed function again, recording, on fresh leaves for its inputs."""
     recorded = isinstance(xs[0], Tensor)
-    leaves = [linked_leaf(x) if recorded else _make(x, requires_grad=True) for x in xs]
+    leaves = [linked_leaf(x) if recorded else make_tensor(x, requires_grad=True) for x in xs]
     previous = set_grad_enabled(True)
     try:
         return leaves, _call(aux, leaves)

@@ -22,7 +22,6 @@ perturbations apart.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
@@ -31,7 +30,7 @@ import numpy as np
 from . import primitives as P
 from . import recording as R
 from .elementwise import UNARY
-from .graph import backprop, topological_order  # noqa: F401  (re-exported)
+from .graph import accumulate_into_leaves, backprop, topological_order  # noqa: F401  (re-exported)
 from .recording import (  # noqa: F401  (re-exported for the transforms)
     forward_depth,
     is_grad_enabled,
@@ -50,6 +49,7 @@ from .tensor_args import (  # noqa: F401  (as_data is re-exported)
 )
 
 _creation = count(1)  # leaves keep order 0: they have no inputs, any position after their users
+next_order = _creation.__next__  # the next creation number (also stamps a change of .data)
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -58,7 +58,7 @@ _F64 = np.dtype(np.float64)
 
 
 # ------------------------------------------------------------------- converting input data
-def _make(data: np.ndarray, requires_grad: bool = False) -> Tensor:
+def make_tensor(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A new Tensor around ``data`` (already float64), without copying."""
     t = _new(Tensor)
     t._data = data
@@ -79,9 +79,9 @@ def lift(x, op: str = "operation", other=None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, float):
-        return _make(np.asarray(x, dtype=_float64))
+        return make_tensor(np.asarray(x, dtype=_float64))
     if isinstance(x, (_ndarray, numbers.Real, list, tuple)) and not is_ad_value(x):
-        return _make(as_data(x, op))
+        return make_tensor(as_data(x, op))
     a = type(other).__name__ if other is not None else "Tensor"
     raise TypeError(
         f"unsupported operand type(s) for {op}: '{a}' and '{type(x).__name__}'. Tensor "
@@ -90,47 +90,7 @@ def lift(x, op: str = "operation", other=None) -> Tensor:
     )
 
 
-def linked_leaf(x: Tensor) -> Tensor:
-    """A fresh node holding ``x``'s numbers, to differentiate with respect to.
-
-    It is a new node, so the gradient read from it belongs to this one computation, even when
-    ``x`` is used elsewhere too (no perturbation confusion between nested transforms). When ``x``
-    itself records a graph (an enclosing transform differentiates through it) the new node is
-    linked to ``x`` by an identity operation, and it carries ``x``'s forward-mode tangent.
-    """
-    leaf = _make(x._data, requires_grad=True)
-    if x.requires_grad and R.GRAD_ENABLED:
-        leaf._parents = (x,)
-        leaf._op = P.IDENTITY
-        leaf._order = next(_creation)
-    if x._tangent is not None:
-        leaf._tangent = dict(x._tangent)
-    return leaf
-
-
-def forward_leaf(x, level: int, tangent) -> Tensor:
-    """A fresh node for ``jvp`` to seed: ``x``'s numbers with ``tangent`` at forward ``level``.
-
-    It keeps what ``x`` carries for enclosing transforms (its graph link when ``x`` records
-    gradients, its tangents at outer levels), and records nothing new otherwise.
-    """
-    if isinstance(x, Tensor):
-        if x.requires_grad and R.GRAD_ENABLED:
-            leaf = linked_leaf(x)
-        else:
-            leaf = _make(x._data)
-            if x._tangent is not None:
-                leaf._tangent = dict(x._tangent)
-    else:
-        leaf = _make(x)
-    tangents = leaf._tangent if leaf._tangent is not None else {}
-    tangents[level] = tangent
-    leaf._tangent = tangents
-    return leaf
-
-
-# ---------------------------------------------------------------------- applying primitives
-def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
+def apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     """Evaluate a one-input primitive and record it (the hot path: keep it short)."""
     try:
         data = prim.value((x._data,), aux)
@@ -145,7 +105,7 @@ def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
         out._parents = (x,)
         out._op = prim
         out._aux = aux
-        out._order = next(_creation)
+        out._order = next_order()
     else:
         out.requires_grad = False
         out._parents = ()
@@ -156,7 +116,7 @@ def _apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     return out
 
 
-def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
+def apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
     """Evaluate a two-input primitive and record it."""
     try:
         data = prim.value((a._data, b._data), aux)
@@ -171,7 +131,7 @@ def _apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
         out._parents = (a, b)
         out._op = prim
         out._aux = aux
-        out._order = next(_creation)
+        out._order = next_order()
     else:
         out.requires_grad = False
         out._parents = ()
@@ -188,13 +148,13 @@ def apply(prim: Rule, xs: tuple[Tensor, ...], aux=None) -> Tensor:
         data = prim.value(tuple(x._data for x in xs), aux)
     except ValueError as err:
         raise shape_error(prim, xs, aux, err) from None
-    out = _make(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
+    out = make_tensor(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
     if R.GRAD_ENABLED and any(x.requires_grad for x in xs):
         out.requires_grad = True
         out._parents = xs
         out._op = prim
         out._aux = aux
-        out._order = next(_creation)
+        out._order = next_order()
     if R.FORWARD_DEPTH and any(x._tangent is not None for x in xs):
         R.push_tangents(out, prim, xs, aux)
     return out
@@ -258,7 +218,7 @@ class Tensor:
     @data.setter
     def data(self, value) -> None:
         self._data = as_data(value, "Tensor.data")
-        self._modified = next(_creation)
+        self._modified = next_order()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -290,57 +250,6 @@ class Tensor:
         """The data as a numpy array (the same memory, not a copy; no gradient through it)."""
         return self._data
 
-    def item(self) -> float:
-        """The single number in a one-element Tensor, as a Python float."""
-        if self._data.size != 1:
-            raise ValueError(
-                f"item() needs a Tensor holding one number; this one has shape {self.shape}. "
-                "Index one element first, or reduce with .sum() / .mean()."
-            )
-        return float(self._data.reshape(()))
-
-    def detach(self) -> Tensor:
-        """The same numbers (shared memory) as a new constant: no history, no gradient."""
-        return _make(self._data)
-
-    def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
-        if self._op is not None:
-            return f"Tensor({body}, op={self._op.name!r})"
-        if self.requires_grad:
-            return f"Tensor({body}, requires_grad=True)"
-        return f"Tensor({body})"
-
-    def __format__(self, spec: str) -> str:
-        return format(self._data.reshape(()) if self._data.size == 1 else self._data, spec)
-
-    def __float__(self):
-        raise TypeError(
-            "float(Tensor) would drop the gradient (math.* functions call it). Use ad.exp, "
-            "ad.log, ... on Tensors, or read the number with .item()."
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self._data)
-
-    def __array__(self, dtype=None, copy=None):
-        if self.requires_grad:
-            raise TypeError(
-                "numpy was asked to convert a Tensor that records gradients; that would silently "
-                "cut the graph. Use ad.* functions and Tensor methods to keep the gradient, or "
-                "t.detach().numpy() (or t.data) if you really want plain numbers."
-            )
-        return self._data if dtype is None else self._data.astype(dtype)
-
-    def __len__(self) -> int:
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d Tensor (a single number)")
-        return self._data.shape[0]
-
-    def __iter__(self) -> Iterator[Tensor]:
-        for i in range(len(self)):
-            yield self[i]
-
     def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
         return self._data == _plain(other)
 
@@ -362,46 +271,17 @@ class Tensor:
         return self._data >= _plain(other)
 
     # ------------------------------------------------------------------------- arithmetic
-    def __add__(self, other) -> Tensor:
-        return _apply2(P.ADD, self, lift(other, "+", self))
-
-    def __radd__(self, other) -> Tensor:
-        return _apply2(P.ADD, lift(other, "+", self), self)
-
-    def __sub__(self, other) -> Tensor:
-        return _apply2(P.SUB, self, lift(other, "-", self))
-
-    def __rsub__(self, other) -> Tensor:
-        return _apply2(P.SUB, lift(other, "-", self), self)
-
-    def __mul__(self, other) -> Tensor:
-        return _apply2(P.MUL, self, lift(other, "*", self))
-
-    def __rmul__(self, other) -> Tensor:
-        return _apply2(P.MUL, lift(other, "*", self), self)
-
-    def __truediv__(self, other) -> Tensor:
-        return _apply2(P.DIV, self, lift(other, "/", self))
-
-    def __rtruediv__(self, other) -> Tensor:
-        return _apply2(P.DIV, lift(other, "/", self), self)
-
+    # +, -, *, / and @ (and their reflected forms) are made from the table's rows below the class
     def __pow__(self, other) -> Tensor:
         if isinstance(other, numbers.Real):
-            return _apply1(P.POW_CONST, self, float(other))
-        return _apply2(P.POW, self, lift(other, "**", self))
+            return apply1(P.POW_CONST, self, float(other))
+        return apply2(P.POW, self, lift(other, "**", self))
 
     def __rpow__(self, other) -> Tensor:
-        return _apply2(P.POW, lift(other, "**", self), self)
-
-    def __matmul__(self, other) -> Tensor:
-        return _apply2(P.MATMUL, self, lift(other, "@", self))
-
-    def __rmatmul__(self, other) -> Tensor:
-        return _apply2(P.MATMUL, lift(other, "@", self), self)
+        return apply2(P.POW, lift(other, "**", self), self)
 
     def __neg__(self) -> Tensor:
-        return _apply1(P.NEG, self)
+        return apply1(P.NEG, self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -412,9 +292,9 @@ class Tensor:
         """Apply any row of the rule table: numbers and arrays among ``args`` become constants."""
         xs = tuple(lift(a, rule.name, self) for a in args)
         if len(xs) == 1:
-            return _apply1(rule, xs[0], aux)
+            return apply1(rule, xs[0], aux)
         if len(xs) == 2:
-            return _apply2(rule, xs[0], xs[1], aux)
+            return apply2(rule, xs[0], xs[1], aux)
         return apply(rule, xs, aux)
 
     def __ad_constant__(self) -> np.ndarray:
@@ -422,72 +302,6 @@ class Tensor:
 
     def __abs__(self) -> Tensor:
         return self.abs()
-
-    # ------------------------------------------------------------------------ reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
-        """Sum over ``axis`` (all axes by default); the gradient is broadcast back."""
-        check_no_numpy_extras("sum", unused)
-        return _apply1(P.SUM, self, (normalize_axes(axis, self.ndim, "sum"), bool(keepdims)))
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
-        """Mean over ``axis``; each entry gets 1/n of the gradient."""
-        check_no_numpy_extras("mean", unused)
-        return _apply1(P.MEAN, self, (normalize_axes(axis, self.ndim, "mean"), bool(keepdims)))
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
-        """Maximum over ``axis``. Tied maxima share the gradient equally: two tied entries get
-        1/2 each, which is what a central difference on either of them measures (the average
-        of the one-sided derivatives); k tied entries get 1/k, keeping the derivative along the
-        direction that raises them all together equal to 1."""
-        check_no_numpy_extras("max", unused)
-        if self._data.size == 0:
-            raise ValueError("max of an empty Tensor has no value")
-        return _apply1(P.MAX, self, (normalize_axes(axis, self.ndim, "max"), bool(keepdims)))
-
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, **unused):
-        """Minimum over ``axis``, as ``-(-x).max(...)`` (ties share the gradient)."""
-        return -((-self).max(axis, keepdims, **unused))
-
-    # --------------------------------------------------------------------------- shapes
-    def reshape(self, *shape) -> Tensor:
-        """The same entries in a new shape (``-1`` lets one size be inferred)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        try:
-            new = np.reshape(self._data, shape).shape
-        except (ValueError, TypeError) as err:
-            raise ValueError(
-                f"reshape: cannot reshape a Tensor of shape {self.shape} ({self.size} entries) "
-                f"into {shape}: {err}"
-            ) from None
-        return _apply1(P.RESHAPE, self, new)
-
-    def transpose(self, *axes) -> Tensor:
-        """Permute the axes (reverse them when no axes are given, as numpy does)."""
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        n = self.ndim
-        if not axes:
-            perm = tuple(range(n - 1, -1, -1))
-        else:
-            perm = tuple(int(a) % n if -n <= int(a) < n else n for a in axes)
-            if sorted(perm) != list(range(n)):
-                raise ValueError(
-                    f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes of a "
-                    f"Tensor of shape {self.shape}"
-                )
-        return _apply1(P.TRANSPOSE, self, perm)
-
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
-
-    def __getitem__(self, index) -> Tensor:
-        """Select entries as numpy does: ints, slices, None, ..., integer or boolean arrays.
-
-        An entry picked several times (``x[[0, 0, 1]]``) receives the sum of the gradients of
-        its copies.
-        """
-        return _apply1(P.GETITEM, self, clean_index(index))
 
     # --------------------------------------------------------------------------- backward
     def backward(self, grad: Any = None) -> None:
@@ -519,29 +333,33 @@ class Tensor:
                     f"backward(grad): grad has shape {seed.shape} but the Tensor has shape "
                     f"{self.shape}; they must match."
                 )
-        reached = backprop(self, seed, create_graph=False)
-        owned: set[int] = set()
-        for node in reached:
-            g = node._g
-            node._g = None
-            if g is None or node._op is not None:
-                continue
-            if node.grad is None:
-                if type(g) is not _ndarray or g.base is not None or id(g) in owned:
-                    g = np.array(g, dtype=_float64)  # never hand out a view another grad shares
-                owned.add(id(g))
-                node.grad = g
-            else:
-                node.grad = node.grad + g
+        accumulate_into_leaves(backprop(self, seed, create_graph=False))
 
 
 def _plain(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+def _binary_methods(rule: Rule, symbol: str):
+    def op(self, other) -> Tensor:
+        return apply2(rule, self, lift(other, symbol, self))
+
+    def rop(self, other) -> Tensor:
+        return apply2(rule, lift(other, symbol, self), self)
+
+    return op, rop
+
+
+for _name, _rule, _symbol in (("add", P.ADD, "+"), ("sub", P.SUB, "-"), ("mul", P.MUL, "*"),
+                              ("truediv", P.DIV, "/"), ("matmul", P.MATMUL, "@")):  # fmt: skip
+    _op, _rop = _binary_methods(_rule, _symbol)
+    setattr(Tensor, f"__{_name}__", _op)
+    setattr(Tensor, f"__r{_name}__", _rop)
+
+
 def _unary_method(rule: Rule):
     def method(self) -> Tensor:
-        return _apply1(rule, self)
+        return apply1(rule, self)
 
     method.__name__ = method.__qualname__ = rule.name
     method.__doc__ = rule.doc
@@ -558,8 +376,10 @@ __all__ = [
     "backprop",
     "is_grad_enabled",
     "lift",
-    "forward_leaf",
-    "linked_leaf",
+    "apply1",
+    "apply2",
+    "make_tensor",
+    "next_order",
     "set_grad_enabled",
     "topological_order",
 ]

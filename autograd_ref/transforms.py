@@ -39,15 +39,14 @@ import numpy as np
 
 from . import functions as F
 from .joining import stack as tensor_stack
+from .leaves import forward_leaf, linked_leaf
 from .scalar import Scalar, linked_input
 from .scalar_backward import backprop as _backprop
 from .tensor import (
     Tensor,
-    _make,
     as_data,
     backprop,
-    forward_leaf,
-    linked_leaf,
+    make_tensor,
     pop_forward_level,
     push_forward_level,
     set_grad_enabled,
@@ -92,7 +91,7 @@ def _is_array_input(x) -> bool:
 def _leaf(x, what: str) -> tuple[Tensor, bool]:
     """A fresh node to differentiate with respect to, and whether ``x`` was a plain number."""
     if type(x) is np.ndarray:
-        return _make(as_data(x, what), requires_grad=True), False
+        return make_tensor(as_data(x, what), requires_grad=True), False
     if isinstance(x, Tensor):
         return linked_leaf(x), False
     if F.is_ad_value(x):
@@ -101,7 +100,7 @@ def _leaf(x, what: str) -> tuple[Tensor, bool]:
             "Tensors. Scalar and Dual belong to the scalar engines."
         )
     number = isinstance(x, numbers.Real)
-    return _make(as_data(x, what), requires_grad=True), number
+    return make_tensor(as_data(x, what), requires_grad=True), number
 
 
 def _export(value, number: bool, nested: bool, fresh: bool = False):
@@ -111,7 +110,9 @@ def _export(value, number: bool, nested: bool, fresh: bool = False):
     can never change another result, a Tensor's data or a seed through it.
     """
     if nested:
-        return value if isinstance(value, Tensor) else _make(np.asarray(value, dtype=np.float64))
+        if isinstance(value, Tensor):
+            return value
+        return make_tensor(np.asarray(value, dtype=np.float64))
     arr = value.data if isinstance(value, Tensor) else value
     if number and np.ndim(arr) == 0:
         return float(arr)
