@@ -5,7 +5,7 @@ function transforms with JAX's names. Lecture notebooks demonstrate with it; the
 tests compare students' work against it.
 """
 
-from . import data, finite_diff, nn, optim, viz
+from . import data, finite_diff, nn, optim, pytree, viz
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
 from .dual import Dual
 from .extend import defjvp, defvjp, primitive
@@ -33,12 +33,14 @@ from .functions import (  # noqa: A004
     tanh,
     where,
 )
+from .jacobians import hessian, jacfwd, jacrev
 from .joining import concatenate, stack
 from .modes import checkpoint, no_grad
+from .pytree import tree_flatten, tree_map, tree_unflatten
 from .scalar import Scalar
 from .tensor import Tensor
 from .trace import Trace, trace
-from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .transforms import grad, jvp, value_and_grad, vjp
 
 __all__ = [
     "primitive",
@@ -79,6 +81,7 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "pytree",
     "relu",
     "sigmoid",
     "silu",
@@ -89,6 +92,9 @@ __all__ = [
     "tan",
     "tanh",
     "trace",
+    "tree_flatten",
+    "tree_map",
+    "tree_unflatten",
     "value_and_grad",
     "viz",
     "vjp",
