@@ -148,6 +148,7 @@ def test_grad_of_floats_in_containers_uses_floats():
 
 def test_grad_of_grad_with_pytrees():
     """Nested: d/da of (d/da a^3 b) = 6ab, d/db of it = 3a^2, on both engines."""
+
     def inner(d):
         return d["a"] ** 3 * d["b"]
 
