@@ -11,6 +11,8 @@ the same operations must agree exactly.
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -266,3 +268,15 @@ def test_error_messages_name_the_problem():
         ad.grad(lambda x: x)(ad.Dual(1.0, 1.0))
     with pytest.raises(TypeError, match=r"returned shape \(2,\).*jacrev"):
         ad.grad(lambda x: x * 2.0)(np.ones(2))
+
+
+# ------------------------------------------------------------------------------- docs
+def test_the_examples_in_docs_transforms_md_run():
+    """docs/transforms.md promises that its examples run as they stand (one namespace, in order);
+    each example asserts what it shows."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "transforms.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert len(blocks) >= 8
+    namespace: dict = {}
+    for n, block in enumerate(blocks):
+        exec(compile(block, f"docs/transforms.md, example {n + 1}", "exec"), namespace)  # noqa: S102
