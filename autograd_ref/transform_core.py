@@ -17,7 +17,7 @@ import numpy as np
 from . import functions as F
 from .pytree import TreeDef, tree_flatten, tree_map
 from .scalar import Scalar
-from .tensor import Tensor, as_data, backprop, linked_leaf, set_grad_enabled
+from .tensor import Tensor, as_data, backprop, lift, linked_leaf, set_grad_enabled
 
 _depth = 0  # how many transforms are evaluating their function right now
 
@@ -97,6 +97,8 @@ def evaluate(f: Callable, args, kwargs: dict | None = None) -> Any:
 
 
 def flat_inputs(trees: tuple, name: str, what: str) -> tuple[list, TreeDef]:
+    """The leaves of the differentiated arguments ``trees`` and their structure, each leaf checked
+    to be a number, an array or a differentiable value (else a TypeError naming it)."""
     leaves, treedef = tree_flatten(trees)
     for x in leaves:
         if isinstance(x, bool) or not (
@@ -112,10 +114,16 @@ def flat_inputs(trees: tuple, name: str, what: str) -> tuple[list, TreeDef]:
 
 
 # ------------------------------------------------------------------------ array plumbing
+def _fresh_leaf(data: np.ndarray) -> Tensor:
+    leaf = lift(data)  # wraps the array without copying it (Tensor(...) would copy)
+    leaf.requires_grad = True
+    return leaf
+
+
 def tensor_input(x, what: str) -> tuple[Tensor, bool]:
     """A fresh node to differentiate with respect to, and whether ``x`` was a plain number."""
     if type(x) is np.ndarray:
-        return Tensor(as_data(x, what), requires_grad=True), False
+        return _fresh_leaf(as_data(x, what)), False
     if isinstance(x, Tensor):
         return linked_leaf(x), False
     if F.is_ad_value(x):
@@ -124,7 +132,7 @@ def tensor_input(x, what: str) -> tuple[Tensor, bool]:
             "Tensors. Scalar and Dual belong to the scalar engines."
         )
     number = isinstance(x, numbers.Real)
-    return Tensor(as_data(x, what), requires_grad=True), number
+    return _fresh_leaf(as_data(x, what)), number
 
 
 def export(value, number: bool, nested: bool, fresh: bool = False):
@@ -134,7 +142,7 @@ def export(value, number: bool, nested: bool, fresh: bool = False):
     can never change another result, a Tensor's data or a seed through it.
     """
     if nested:
-        return value if isinstance(value, Tensor) else Tensor(value)
+        return value if isinstance(value, Tensor) else lift(np.asarray(value, dtype=np.float64))
     arr = value.data if isinstance(value, Tensor) else value
     if number and np.ndim(arr) == 0:
         return float(arr)
@@ -172,6 +180,8 @@ def gradients(out, seed, leaves: list[Tensor], create_graph: bool) -> list:
 
 
 def as_output(out, name: str, f: Callable) -> Tensor | None:
+    """One output leaf of ``f``: the Tensor, None for a constant (a number or an array that does
+    not depend on the inputs), or a TypeError for anything else."""
     if isinstance(out, Tensor):
         return out
     if isinstance(out, (numbers.Real, np.ndarray)) and not isinstance(out, bool):
@@ -184,6 +194,7 @@ def as_output(out, name: str, f: Callable) -> Tensor | None:
 
 
 def shape_of(out: Tensor | None, raw) -> tuple:
+    """The shape of an output leaf: ``out`` from :func:`as_output`, ``raw`` as ``f`` gave it."""
     return out.shape if out is not None else np.shape(raw)
 
 
