@@ -117,9 +117,16 @@ def _wants_tensors(leaves: list, args: tuple, kwargs: dict) -> bool:
     scalar grad among the differentiated leaves."""
     if any(isinstance(x, Scalar) for x in leaves):
         return False
-    if any(isinstance(x, (np.ndarray, Tensor)) for x in leaves):
-        return True
-    return any(isinstance(x, (np.ndarray, Tensor)) for x in tree_flatten((args, kwargs))[0])
+    stack = [args, kwargs]  # a walk, not tree_flatten: other arguments may hold any dict
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (np.ndarray, Tensor)):
+            return True
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return False
 
 
 def _scalar_value_and_grad(f, args, kwargs, nums, leaves, treedef, has_aux):

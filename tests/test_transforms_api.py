@@ -280,3 +280,10 @@ def test_the_examples_in_docs_transforms_md_run():
     namespace: dict = {}
     for n, block in enumerate(blocks):
         exec(compile(block, f"docs/transforms.md, example {n + 1}", "exec"), namespace)  # noqa: S102
+
+
+def test_undifferentiated_arguments_may_hold_anything():
+    """Only the differentiated arguments are pytrees of numbers; the rest is data for f."""
+    table = {1: "one", "two": 2.0}  # keys that cannot be sorted together: not a problem here
+    assert ad.grad(lambda x, t, label: x * t["two"])(3.0, table, "text") == 2.0
+    assert ad.grad(lambda x, t: (x * t["two"]).sum())(np.ones(2), table).tolist() == [2.0, 2.0]
