@@ -35,7 +35,10 @@ class TreeDef:
         self.kind = kind  # "leaf", "none", "tuple", "list", "dict" or "namedtuple"
         self.meta = meta  # sorted keys of a dict, the class of a named tuple, else None
         self.children = children
-        self.num_leaves: int = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+        n = 1 if kind == "leaf" else 0
+        for c in children:
+            n += c.num_leaves
+        self.num_leaves: int = n
 
     def __eq__(self, other: object) -> bool:
         return (

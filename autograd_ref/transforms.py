@@ -115,17 +115,22 @@ def _wants_tensors(leaves: list, args: tuple, kwargs: dict) -> bool:
     """Whether grad must run on Tensors: an array or Tensor among the arguments (differentiated
     or not: a float leaf next to an array meets it in ``f``), and no Scalar from an enclosing
     scalar grad among the differentiated leaves."""
-    if any(isinstance(x, Scalar) for x in leaves):
-        return False
+    arrays = False
+    for x in leaves:
+        if isinstance(x, Scalar):
+            return False
+        arrays = arrays or isinstance(x, (np.ndarray, Tensor))
+    if arrays:
+        return True
     stack = [args, kwargs]  # a walk, not tree_flatten: other arguments may hold any dict
+    seen: set[int] = set()  # containers already looked into (a list may contain itself)
     while stack:
         x = stack.pop()
         if isinstance(x, (np.ndarray, Tensor)):
             return True
-        if isinstance(x, dict):
-            stack.extend(x.values())
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
+        if isinstance(x, (dict, list, tuple)) and id(x) not in seen:
+            seen.add(id(x))
+            stack.extend(x.values() if isinstance(x, dict) else x)
     return False
 
 
