@@ -10,6 +10,7 @@ from . import (
     finite_diff,
     nn,
     optim,
+    pytree,
     tensor_methods,  # noqa: F401  (Tensor.sum, .reshape, ...)
     viz,
 )
@@ -40,12 +41,14 @@ from .functions import (  # noqa: A004
     tanh,
     where,
 )
+from .jacobians import hessian, jacfwd, jacrev
 from .joining import concatenate, stack
 from .modes import checkpoint, no_grad
+from .pytree import tree_flatten, tree_map, tree_unflatten
 from .scalar import Scalar
 from .tensor import Tensor
 from .trace import Trace, trace
-from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .transforms import grad, jvp, value_and_grad, vjp
 
 __all__ = [
     "primitive",
@@ -86,6 +89,7 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "pytree",
     "relu",
     "sigmoid",
     "silu",
@@ -96,6 +100,9 @@ __all__ = [
     "tan",
     "tanh",
     "trace",
+    "tree_flatten",
+    "tree_map",
+    "tree_unflatten",
     "value_and_grad",
     "viz",
     "vjp",

@@ -281,6 +281,11 @@ for _rule in UNARY:
     setattr(Scalar, _rule.name, _unary_method(_rule))
 
 
+def creation_mark() -> int:
+    """A creation number: every Scalar made after this call has a smaller one."""
+    return _next_order()
+
+
 def _node(value: float, a: Scalar, b: Scalar | None, op: Rule, aux=None) -> Scalar:
     """A new interior node (no input checks: ``value`` is already a float)."""
     node = _new(Scalar)

@@ -206,3 +206,41 @@ def backprop(root, seed, create_graph: bool) -> list:
         for parent, gp in zip(parents, grads, strict=True):
             parent._g = parent._g + gp
     return order
+
+
+def made_after(out, start: int) -> bool:
+    """Whether every node ``out`` depends on was created after creation number ``start``.
+
+    Then :meth:`Scalar.backward` (the fused pass, several times faster than the table pass) may
+    run: the ``.grad`` it adds to every node it reaches lands on nodes nobody else holds. A node
+    made before (a Scalar that ``f`` closes over, or one handed in by the caller) must keep its
+    ``.grad``, so then the table pass is used. The walk marks visited nodes in a bytearray indexed
+    by creation number (no set of ids), so it costs a fraction of the backward pass itself.
+    """
+    top = out._order
+    if top >= start:
+        return False
+    seen = bytearray(start - top)
+    stack = [out]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        a = node._a
+        if a is None:
+            continue
+        i = start - a._order
+        if i <= 0:
+            return False
+        if a._op is not None and not seen[i - 1]:
+            seen[i - 1] = 1
+            push(a)
+        b = node._b
+        if b is None:
+            continue
+        i = start - b._order
+        if i <= 0:
+            return False
+        if b._op is not None and not seen[i - 1]:
+            seen[i - 1] = 1
+            push(b)
+    return True

@@ -8,11 +8,11 @@ itself holds only what makes a value a node.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from . import primitives as P
-from collections.abc import Iterator
-
 from .tensor import Tensor, apply1, make_tensor
 from .tensor_args import check_no_numpy_extras, clean_index, normalize_axes
 

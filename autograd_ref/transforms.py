@@ -1,32 +1,31 @@
-"""Function transforms with JAX's names: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``,
-``jacfwd``, ``jacrev`` and ``hessian``.
+"""Function transforms with JAX's names: ``grad``, ``value_and_grad``, ``vjp`` and ``jvp`` here;
+``jacfwd``, ``jacrev`` and ``hessian`` in :mod:`autograd_ref.jacobians`, built on these two.
 
 A transform takes a function and returns a new function. ``f`` must be written with operators, the
 ``ad.*`` functions and Tensor methods, so that it can be evaluated on the values the transform
-feeds it.
+feeds it. The semantics are JAX's, so code moves to JAX unchanged (docs/transforms.md):
 
-``grad`` and ``value_and_grad`` work on numbers and on arrays:
+* arguments and results may be pytrees (dicts, lists, tuples, nested; see
+  :mod:`autograd_ref.pytree`) of numbers, numpy arrays and Tensors; a gradient has the structure
+  of its argument, a float leaf gives a float, an array leaf an array of its shape;
+* ``argnums`` (an int or a tuple) picks the positional arguments to differentiate; keyword
+  arguments are passed to ``f`` unchanged and never differentiated;
+* ``has_aux=True``: ``f`` returns ``(output, aux)``; only ``output`` is differentiated and ``aux``
+  comes back beside the result, converted like an output (plain numbers and arrays).
 
-* floats in, floats out: the arguments become :class:`Scalar` leaves, ``f`` runs once (recording
-  the graph) and one backward pass gives the derivative, a float;
-* numpy arrays (or lists, or Tensors) in, arrays out: the arguments become :class:`Tensor` leaves
-  and the gradient has the shape of its argument.
-
-``vjp``, ``jacrev`` and ``hessian`` use reverse mode on Tensors; ``jvp`` and ``jacfwd`` use forward
-mode: the inputs carry tangents, each operation pushes them through its primitive's JVP rule, and
-no reverse graph is recorded.
+Engines. ``grad`` on numbers alone runs ``f`` on :class:`Scalar` leaves (one node per operation);
+as soon as an array or a Tensor appears among the arguments, it runs on :class:`Tensor` leaves
+(numbers become 0-d Tensors and their gradients floats again). ``vjp`` and the Jacobians use reverse
+mode on Tensors; ``jvp`` pushes tangents forward through each primitive's JVP rule and records no
+reverse graph. Outside any other transform, ``grad`` on Scalars uses the fused backward pass of
+:meth:`Scalar.backward` (the fast one; see :func:`_fresh_graph`).
 
 Nesting. While a transform evaluates its function, every transform called inside builds its
 result from differentiable operations, so the outer transform can differentiate it again:
-``grad(grad(f))``, ``jacrev(jacrev(f))``, ``jacfwd(jacrev(f))`` (forward over reverse),
-``jacrev(jacfwd(f))`` (reverse over forward), ``jacfwd(jacfwd(f))`` (forward over forward) and
-``jvp(grad(f), ...)`` (a Hessian-vector product) all work. Each transform differentiates with
-respect to fresh nodes of its own and reads gradients only from those, and each ``jvp`` tags its
-tangents with a level of its own, so nested transforms never mix up their perturbations.
-
-``hessian(f)`` is ``jacfwd(jacrev(f))``: one reverse pass gives the gradient as a graph, and forward
-mode pushes one basis tangent per input entry through it, so an n-input Hessian costs n
-forward-plus-backward evaluations and no Hessian-sized graph.
+``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp(grad(f), ...)`` and so on. Each transform
+differentiates with respect to fresh nodes of its own and reads gradients only from those, and each
+``jvp`` tags its tangents with a level of its own, so nested transforms never mix up their
+perturbations.
 """
 
 from __future__ import annotations
@@ -38,202 +37,132 @@ from typing import Any
 import numpy as np
 
 from . import functions as F
-from .joining import stack as tensor_stack
-from .leaves import forward_leaf, linked_leaf
-from .scalar import Scalar, linked_input
-from .scalar_backward import backprop as _backprop
+from .leaves import forward_leaf
+from .pytree import flatten_like, tree_flatten, tree_unflatten
+from .scalar import Scalar, creation_mark, linked_input
+from .scalar_backward import backprop as scalar_backprop
+from .scalar_backward import made_after
 from .tensor import (
     Tensor,
     as_data,
-    backprop,
-    make_tensor,
     pop_forward_level,
     push_forward_level,
     set_grad_enabled,
     tangent_at,
 )
-
-_depth = 0  # how many transforms are evaluating their function right now
-
-
-def _argnums_tuple(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    for i in nums:
-        if not isinstance(i, int) or not -nargs <= i < nargs:
-            raise ValueError(
-                f"{name}: argnums={argnums!r} does not fit a call with {nargs} positional "
-                f"argument(s); use indices from 0 to {nargs - 1}."
-            )
-    return tuple(i % nargs for i in nums)
-
-
-def _name(f: Callable) -> str:
-    return getattr(f, "__name__", "f")
-
-
-def _evaluate(f: Callable, args) -> Any:
-    """Run ``f`` as a transform does: nested transforms see ``_depth > 0``, recording is on."""
-    global _depth
-    _depth += 1
-    previous = set_grad_enabled(True)
-    try:
-        return f(*args)
-    finally:
-        _depth -= 1
-        set_grad_enabled(previous)
-
-
-# ------------------------------------------------------------------------ array plumbing
-def _is_array_input(x) -> bool:
-    return isinstance(x, (Tensor, np.ndarray, list, tuple))
-
-
-def _leaf(x, what: str) -> tuple[Tensor, bool]:
-    """A fresh node to differentiate with respect to, and whether ``x`` was a plain number."""
-    if type(x) is np.ndarray:
-        return make_tensor(as_data(x, what), requires_grad=True), False
-    if isinstance(x, Tensor):
-        return linked_leaf(x), False
-    if F.is_ad_value(x):
-        raise TypeError(
-            f"{what} is a {type(x).__name__}; array transforms take numbers, numpy arrays or "
-            "Tensors. Scalar and Dual belong to the scalar engines."
-        )
-    number = isinstance(x, numbers.Real)
-    return make_tensor(as_data(x, what), requires_grad=True), number
-
-
-def _export(value, number: bool, nested: bool, fresh: bool = False):
-    """A result as the caller expects it: Tensors when nested, else arrays (floats for numbers).
-
-    Arrays are copied unless ``fresh`` says this one was made for this result alone, so a caller
-    can never change another result, a Tensor's data or a seed through it.
-    """
-    if nested:
-        if isinstance(value, Tensor):
-            return value
-        return make_tensor(np.asarray(value, dtype=np.float64))
-    arr = value.data if isinstance(value, Tensor) else value
-    if number and np.ndim(arr) == 0:
-        return float(arr)
-    if fresh and type(arr) is np.ndarray and arr.dtype == np.float64:
-        return arr
-    return np.array(arr, dtype=np.float64)
-
-
-def _export_gradients(grads: list, numbers_in: list, nested: bool) -> list:
-    """Gradients from one backward pass, each copied only if it may share memory.
-
-    A cotangent computed by a rule is a new array, unless it is a view (``.base``), or the same
-    array reached two inputs (``a + b`` hands ``g`` to both): those are copied. Skipping the
-    copy matters for large weight matrices.
-    """
-    handed_out: set[int] = set()
-    result = []
-    for g, number in zip(grads, numbers_in, strict=True):
-        fresh = type(g) is np.ndarray and g.base is None and id(g) not in handed_out
-        handed_out.add(id(g))
-        result.append(_export(g, number, nested, fresh=fresh))
-    return result
-
-
-def _gradients(out, seed, leaves: list[Tensor], create_graph: bool) -> list:
-    """Cotangents of ``leaves`` for the output cotangent ``seed``: one backward pass."""
-    if not isinstance(out, Tensor) or not out.requires_grad:
-        return [np.zeros(leaf.shape) for leaf in leaves]  # f did not use its inputs
-    stop = {id(leaf) for leaf in leaves}
-    order = backprop(out, seed, create_graph=create_graph, stop=stop)
-    grads = [np.zeros(leaf.shape) if leaf._g is None else leaf._g for leaf in leaves]
-    for node in order:
-        node._g = None
-    return grads
-
-
-def _as_output(out, name: str, f: Callable) -> Tensor | None:
-    if isinstance(out, Tensor):
-        return out
-    if isinstance(out, (numbers.Real, np.ndarray)) and not isinstance(out, bool):
-        return None  # a constant: it does not depend on the inputs
-    raise TypeError(
-        f"{name}: {_name(f)} returned {type(out).__name__} {out!r:.60}; it must return a Tensor "
-        "or an array (build it from its arguments with Tensor operations and ad.* functions)."
-    )
-
-
-def _seed_like(out: Tensor | None, raw_out, cotangent, name: str):
-    shape = out.shape if out is not None else np.shape(raw_out)
-    if isinstance(cotangent, Tensor):
-        seed = cotangent
-    else:
-        seed = as_data(cotangent, f"{name} cotangent", copy=True)  # results may be this array
-    if seed.shape != shape:
-        raise ValueError(
-            f"{name}: the cotangent has shape {seed.shape} but the output has shape {shape}; "
-            "they must match."
-        )
-    return seed
+from .transform_core import (
+    argnums_tuple,
+    as_output,
+    evaluate,
+    export,
+    export_aux,
+    export_gradients,
+    flat_inputs,
+    fn_name,
+    gradients,
+    nesting_depth,
+    replace_args,
+    shape_of,
+    split_aux,
+    tensor_input,
+)
 
 
 # ----------------------------------------------------------------------- grad & friends
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Return ``g`` with ``g(*args) == (f(*args), df/dargs[argnums])``.
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
+    """Return ``g`` with ``g(*args, **kwargs) == (f(*args, **kwargs), df/dargs[argnums])``.
 
-    ``f`` returns one number. For float arguments the gradient is a float (a tuple of floats for a
-    tuple ``argnums``); for array arguments it is an array of the argument's shape.
+    ``f`` returns one number (with ``has_aux``, a pair ``(number, aux)``, and ``g`` returns
+    ``((value, aux), gradient)``). The gradient has the structure of the differentiated argument:
+    a float for a float, an array of the same shape for an array, a dict of those for a dict; a
+    tuple of such for a tuple ``argnums``.
     """
 
-    def value_and_grad_f(*args: Any):
-        nums = _argnums_tuple(argnums, len(args), "grad")
-        if any(_is_array_input(args[i]) for i in nums):
-            value, grads = _array_value_and_grad(f, args, nums)
+    def value_and_grad_f(*args: Any, **kwargs: Any):
+        nums = argnums_tuple(argnums, len(args), "grad")
+        what = f"argument {nums[0]}" if len(nums) == 1 else f"arguments {nums}"
+        leaves, treedef = flat_inputs(tuple(args[i] for i in nums), "grad", what)
+        if _wants_tensors(leaves, args, kwargs):
+            value, aux, grads = _array_value_and_grad(
+                f, args, kwargs, nums, leaves, treedef, has_aux
+            )
         else:
-            value, grads = _scalar_value_and_grad(f, args, nums)
-        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+            value, aux, grads = _scalar_value_and_grad(
+                f, args, kwargs, nums, leaves, treedef, has_aux
+            )
+        per_arg = tree_unflatten(treedef, grads)
+        result = per_arg[0] if isinstance(argnums, int) else per_arg
+        return ((value, export_aux(aux, nesting_depth() > 0)) if has_aux else value), result
 
-    value_and_grad_f.__name__ = f"value_and_grad({_name(f)})"
+    value_and_grad_f.__name__ = f"value_and_grad({fn_name(f)})"
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Return the function computing the derivative (gradient) of scalar-valued ``f``."""
-    vg = value_and_grad(f, argnums)
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Return the function computing the gradient of scalar-valued ``f`` (see value_and_grad);
+    with ``has_aux`` it returns ``(gradient, aux)``."""
+    vg = value_and_grad(f, argnums, has_aux)
 
-    def grad_f(*args: Any):
-        return vg(*args)[1]
+    def grad_f(*args: Any, **kwargs: Any):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
-    grad_f.__name__ = f"grad({_name(f)})"
+    grad_f.__name__ = f"grad({fn_name(f)})"
     return grad_f
 
 
-def _scalar_value_and_grad(f: Callable, args, nums) -> tuple[Any, list]:
-    args = list(args)
+def _wants_tensors(leaves: list, args: tuple, kwargs: dict) -> bool:
+    """Whether grad must run on Tensors: an array or Tensor among the arguments (differentiated
+    or not: a float leaf next to an array meets it in ``f``), and no Scalar from an enclosing
+    scalar grad among the differentiated leaves."""
+    arrays = False
+    for x in leaves:
+        if isinstance(x, Scalar):
+            return False
+        arrays = arrays or isinstance(x, (np.ndarray, Tensor))
+    if arrays:
+        return True
+    stack = [args, kwargs]  # a walk, not tree_flatten: other arguments may hold any dict
+    seen: set[int] = set()  # containers already looked into (a list may contain itself)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (np.ndarray, Tensor)):
+            return True
+        if isinstance(x, (dict, list, tuple)) and id(x) not in seen:
+            seen.add(id(x))
+            stack.extend(x.values() if isinstance(x, dict) else x)
+    return False
+
+
+def _scalar_value_and_grad(f, args, kwargs, nums, leaves, treedef, has_aux):
+    start = creation_mark()  # every node made from here on has a smaller creation number
     inputs = []
-    for i in nums:
-        x = args[i]
+    for x in leaves:
         if isinstance(x, Scalar):
             # From an enclosing grad: read gradients from a fresh node linked to it, or other
             # uses of x would count too (perturbation confusion; see scalar.linked_input).
-            x = linked_input(x)
+            inputs.append(linked_input(x))
+        elif isinstance(x, numbers.Real):
+            inputs.append(Scalar(x))
         else:
-            if not isinstance(x, numbers.Real) or isinstance(x, bool):
-                raise TypeError(
-                    f"grad(f) differentiates with respect to numbers or arrays; argument {i} is "
-                    f"{type(x).__name__} {x!r:.60}. Pass a float or a numpy array, or choose "
-                    "another argument with argnums."
-                )
-            x = Scalar(x)
-        args[i] = x
-        inputs.append(x)
-    nested = _depth > 0
-    out = _evaluate(f, args)
-    grads = _scalar_gradients(out, inputs, create_graph=nested)
+            raise TypeError(
+                f"grad differentiates with respect to numbers or arrays; a differentiated "
+                f"argument holds {type(x).__name__} {x!r:.40} (structure {treedef}). Pass floats "
+                "or numpy arrays (a Dual belongs to the forward-mode engine: use ad.jvp)."
+            )
+    nested = nesting_depth() > 0
+    raw = evaluate(f, replace_args(args, nums, tree_unflatten(treedef, inputs)), kwargs)
+    out, aux = split_aux(raw, has_aux, "grad", f)
+    grads = _scalargradients(out, inputs, nested, start)
     value = out if nested or not isinstance(out, Scalar) else out.value
     if isinstance(value, numbers.Real) and not isinstance(value, Scalar):
         value = float(value)
-    return value, grads
+    return value, aux, grads
 
 
-def _scalar_gradients(out, inputs: list[Scalar], create_graph: bool) -> list:
+def _scalargradients(out, inputs: list[Scalar], create_graph: bool, start: int) -> list:
     if not isinstance(out, Scalar):
         if isinstance(out, numbers.Real) and not isinstance(out, bool):
             return [0.0 for _ in inputs]  # f did not use its inputs: the derivative is zero
@@ -247,81 +176,132 @@ def _scalar_gradients(out, inputs: list[Scalar], create_graph: bool) -> list:
             f"{out!r:.80}. Return one number (for example a sum of squares), or use jacfwd or "
             f"jacrev for functions with several outputs.{hint}"
         )
-    order = _backprop(out, 1.0, create_graph=create_graph)
+    if not create_graph and made_after(out, start):
+        out.backward()  # the fused pass; every node it writes .grad to was made by this call
+        return [x.grad for x in inputs]
+    order = scalar_backprop(out, 1.0, create_graph=create_graph)
     grads = [x._g for x in inputs]
     for node in order:  # cotangent Scalars refer back to the nodes: drop them now
         node._g = 0.0
     return [g if create_graph else float(g) for g in grads]
 
 
-def _array_value_and_grad(f: Callable, args, nums) -> tuple[Any, list]:
-    nested = _depth > 0
-    args = list(args)
-    leaves, numbers_in = [], []
-    for i in nums:
-        leaf, number = _leaf(args[i], f"grad: argument {i}")
-        args[i] = leaf
-        leaves.append(leaf)
+def _array_value_and_grad(f, args, kwargs, nums, leaves, treedef, has_aux):
+    nested = nesting_depth() > 0
+    fresh, numbers_in = [], []
+    for x in leaves:
+        leaf, number = tensor_input(x, "grad: a differentiated argument")
+        fresh.append(leaf)
         numbers_in.append(number)
-    raw = _evaluate(f, args)
-    out = _as_output(raw, "grad", f)
-    size = out.size if out is not None else np.size(raw)
-    if size != 1:
+    raw = evaluate(f, replace_args(args, nums, tree_unflatten(treedef, fresh)), kwargs)
+    raw, aux = split_aux(raw, has_aux, "grad", f)
+    out = as_output(raw, "grad", f)
+    shape = shape_of(out, raw)
+    if int(np.prod(shape)) != 1:
         raise TypeError(
-            f"grad needs {_name(f)} to return a single number, but it returned shape "
-            f"{np.shape(raw) if out is None else out.shape}. Reduce it (.sum() or .mean()), or "
-            "use ad.jacrev / ad.jacfwd for the Jacobian, or ad.vjp for a vector-Jacobian product."
+            f"grad needs {fn_name(f)} to return a single number, but it returned shape {shape}. "
+            "Reduce it (.sum() or .mean()), or use ad.jacrev / ad.jacfwd for the Jacobian, or "
+            "ad.vjp for a vector-Jacobian product."
         )
-    shape = out.shape if out is not None else np.shape(raw)
-    grads = _gradients(out, np.ones(shape), leaves, create_graph=nested)
-    value = _export(out if out is not None else raw, np.ndim(raw) == 0, nested)
-    return value, _export_gradients(grads, numbers_in, nested)
+    grads = gradients(out, np.ones(shape), fresh, create_graph=nested)
+    value = export(out if out is not None else raw, np.ndim(raw) == 0, nested)
+    return value, aux, export_gradients(grads, numbers_in, nested)
 
 
-def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
-    """Evaluate ``f(*primals)`` and return ``(out, pullback)``.
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """Evaluate ``f(*primals)`` and return ``(out, pullback)`` (``(out, pullback, aux)`` with
+    ``has_aux``).
 
-    ``pullback(cotangent)`` (``cotangent`` shaped like ``out``) returns a tuple with one array per
-    primal: ``cotangent @ J_i``, the vector-Jacobian product for that input, from one backward
-    pass over the graph recorded once. Call it as often as you like (``jacrev`` calls it once per
-    output entry).
+    ``pullback(cotangent)`` takes a cotangent with the structure and shapes of ``out`` and returns
+    a tuple with one entry per primal, each with that primal's structure: ``cotangent @ J``, the
+    vector-Jacobian product, from one backward pass over the graph recorded once. Call it as often
+    as you like (``jacrev`` calls it once per output entry).
     """
-    nested = _depth > 0
+    nested = nesting_depth() > 0
+    in_leaves, in_def = flat_inputs(primals, "vjp", "a primal")
     leaves, numbers_in = [], []
-    for i, x in enumerate(primals):
-        leaf, number = _leaf(x, f"vjp: primal {i}")
+    for i, x in enumerate(in_leaves):
+        leaf, number = tensor_input(x, f"vjp: primal {i}")
         leaves.append(leaf)
         numbers_in.append(number)
-    raw = _evaluate(f, leaves)
-    out = _as_output(raw, "vjp", f)
+    raw = evaluate(f, tree_unflatten(in_def, leaves))
+    raw, aux = split_aux(raw, has_aux, "vjp", f)
+    raw_leaves, out_def = tree_flatten(raw)
+    outs = [as_output(r, "vjp", f) for r in raw_leaves]
+    shapes = [shape_of(o, r) for o, r in zip(outs, raw_leaves, strict=True)]
 
     def pullback(cotangent: Any) -> tuple:
-        seed = _seed_like(out, raw, cotangent, "vjp")
-        differentiable = nested or _depth > 0 or isinstance(seed, Tensor)
-        grads = _gradients(out, seed, leaves, create_graph=differentiable)
-        return tuple(_export_gradients(grads, numbers_in, differentiable))
+        cts = flatten_like(out_def, cotangent, "vjp: the cotangent")
+        roots = []
+        for k, (ct, out, shape) in enumerate(zip(cts, outs, shapes, strict=True)):
+            seed = ct if isinstance(ct, Tensor) else as_data(ct, "vjp cotangent", copy=True)
+            if seed.shape != shape:
+                which = "the output" if len(outs) == 1 else f"output leaf {k}"
+                raise ValueError(
+                    f"vjp: the cotangent{'' if len(outs) == 1 else f' of output leaf {k}'} has "
+                    f"shape {seed.shape} but {which} has shape {shape}; they must match."
+                )
+            if out is not None and (isinstance(seed, Tensor) or seed.any()):
+                roots.append((out, seed))
+        differentiable = (
+            nested or nesting_depth() > 0 or any(isinstance(s, Tensor) for _, s in roots)
+        )
+        grads = gradients(*_one_root(roots), leaves, create_graph=differentiable)
+        exported = export_gradients(grads, numbers_in, differentiable)
+        return tuple(tree_unflatten(in_def, exported))
 
-    out_number = all(numbers_in) and np.ndim(raw) == 0
-    return _export(out if out is not None else raw, out_number, nested), pullback
+    out_number = all(numbers_in)
+    values = [
+        export(o if o is not None else r, out_number and np.ndim(r) == 0, nested)
+        for o, r in zip(outs, raw_leaves, strict=True)
+    ]
+    result = (tree_unflatten(out_def, values), pullback)
+    return (*result, export_aux(aux, nested)) if has_aux else result
+
+
+def _one_root(roots: list) -> tuple:
+    """One (output, seed) pair whose backward pass gives the sum of every pair's VJP."""
+    if not roots:
+        return None, None
+    if len(roots) == 1:
+        return roots[0]
+    previous = set_grad_enabled(True)
+    try:
+        total = sum((out * seed).sum() for out, seed in roots)
+    finally:
+        set_grad_enabled(previous)
+    return total, np.ones(())
 
 
 # --------------------------------------------------------------------------- forward mode
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """Evaluate ``f(*primals)`` and its directional derivative: ``(out, J @ tangents)``.
+def jvp(
+    f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
+) -> tuple:
+    """Evaluate ``f(*primals)`` and its directional derivative: ``(out, J @ tangents)``
+    (``(out, J @ tangents, aux)`` with ``has_aux``).
 
+    ``primals`` and ``tangents`` are tuples with one entry per argument of ``f``, and the tangents
+    have the structure and shapes of the primals; the output tangent has the structure of ``out``.
     Forward mode: each input carries its tangent, every operation pushes the tangents through its
     primitive's JVP rule as it computes its value, and no reverse graph is recorded. One call
     costs a small constant times one evaluation of ``f``, whatever the number of outputs.
     """
-    primals, tangents = tuple(primals), tuple(tangents)
+    for what, seq in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(seq, (tuple, list)):
+            raise TypeError(
+                f"jvp: {what} must be a tuple (or list) with one entry per argument of f, got "
+                f"{type(seq).__name__}; write jvp(f, (x,), (v,)) for one argument."
+            )
     if len(primals) != len(tangents):
         raise ValueError(
             f"jvp: got {len(primals)} primal(s) and {len(tangents)} tangent(s); pass one tangent "
             "per primal, each with its primal's shape."
         )
-    nested = _depth > 0
+    nested = nesting_depth() > 0
+    p_leaves, p_def = flat_inputs(tuple(primals), "jvp", "a primal")
+    t_leaves = flatten_like(p_def, tuple(tangents), "jvp: the tangents")
     numbers_in, seeds = [], []
-    for i, (x, t) in enumerate(zip(primals, tangents, strict=True)):
+    for i, (x, t) in enumerate(zip(p_leaves, t_leaves, strict=True)):
         if F.is_ad_value(x) and not isinstance(x, Tensor):
             raise TypeError(
                 f"jvp: primal {i} is a {type(x).__name__}; jvp takes numbers, numpy arrays or "
@@ -342,134 +322,22 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     level = push_forward_level()
     try:
         leaves = [forward_leaf(x, level, seed) for x, seed in seeds]
-        raw = _evaluate(f, leaves)
+        raw = evaluate(f, tree_unflatten(p_def, leaves))
     finally:
         pop_forward_level(level)
-    out = _as_output(raw, "jvp", f)
-    tangent_out = None if out is None else tangent_at(out, level)
-    if tangent_out is None:
-        tangent_out = np.zeros(np.shape(raw) if out is None else out.shape)
-    number = all(numbers_in) and np.ndim(raw) == 0
-    value = out if out is not None else raw
-    return _export(value, number, nested), _export(tangent_out, number, nested)
+    raw, aux = split_aux(raw, has_aux, "jvp", f)
+    raw_leaves, out_def = tree_flatten(raw)
+    values, tangents_out = [], []
+    for r in raw_leaves:
+        out = as_output(r, "jvp", f)
+        tangent = None if out is None else tangent_at(out, level)
+        if tangent is None:
+            tangent = np.zeros(shape_of(out, r))
+        number = all(numbers_in) and np.ndim(r) == 0
+        values.append(export(out if out is not None else r, number, nested))
+        tangents_out.append(export(tangent, number, nested))
+    result = (tree_unflatten(out_def, values), tree_unflatten(out_def, tangents_out))
+    return (*result, export_aux(aux, nested)) if has_aux else result
 
 
-# ------------------------------------------------------------------------------ Jacobians
-def _basis(shape: tuple, k: int) -> np.ndarray:
-    e = np.zeros(int(np.prod(shape, dtype=np.int64)))
-    e[k] = 1.0
-    return e.reshape(shape)
-
-
-def _assemble(pieces: list, lead: tuple, trail: tuple, nested: bool, rows: bool):
-    """Stack per-entry results into a Jacobian of shape ``out.shape + in.shape``.
-
-    ``rows``: each piece is a row (one output entry, shaped like the input, from jacrev);
-    otherwise a column (one input entry, shaped like the output, from jacfwd).
-    """
-    if nested:
-        stacked = tensor_stack(pieces, axis=0 if rows else -1)
-    else:
-        arrays = [np.asarray(p, dtype=np.float64) for p in pieces]
-        stacked = np.stack(arrays, axis=0 if rows else -1)
-    return stacked.reshape(lead + trail)
-
-
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Return the function computing the Jacobian of ``f`` by forward mode.
-
-    One ``jvp`` per entry of the input (seeded with a basis vector gives one column), so it suits
-    functions with few inputs and many outputs. The result has shape ``out.shape + in.shape``
-    (a tuple of such Jacobians for a tuple ``argnums``).
-    """
-
-    def jacfwd_f(*args: Any):
-        nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        nested = _depth > 0
-        jacobians = []
-        for i in nums:
-            x = args[i]
-            shape = x.shape if isinstance(x, Tensor) else np.shape(as_data(x, "jacfwd input"))
-
-            def along(xi, i=i):
-                call = list(args)
-                call[i] = xi
-                return f(*call)
-
-            columns, out_shape = [], None
-            for k in range(int(np.prod(shape, dtype=np.int64))):
-                out, column = jvp(along, (x,), (_basis(shape, k),))
-                columns.append(column)
-                out_shape = np.shape(out.data if isinstance(out, Tensor) else out)
-            if out_shape is None:  # an empty input: evaluate once for the output's shape
-                out_shape = np.shape(_plain_value(along(x)))
-            number = isinstance(x, numbers.Real) and len(out_shape) == 0
-            if not columns:
-                jac = np.zeros(out_shape + shape)
-            else:
-                jac = _assemble(columns, out_shape, shape, nested, rows=False)
-            jacobians.append(_export(jac, number, nested))
-        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
-
-    jacfwd_f.__name__ = f"jacfwd({_name(f)})"
-    return jacfwd_f
-
-
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Return the function computing the Jacobian of ``f`` by reverse mode.
-
-    ``f`` is evaluated once; then one backward pass per entry of the output (seeded with a basis
-    vector gives one row), so it suits functions with many inputs and few outputs. The result has
-    shape ``out.shape + in.shape`` (a tuple of such Jacobians for a tuple ``argnums``).
-    """
-
-    def jacrev_f(*args: Any):
-        nums = _argnums_tuple(argnums, len(args), "jacrev")
-        nested = _depth > 0
-
-        def selected(*xs):
-            call = list(args)
-            for i, xi in zip(nums, xs, strict=True):
-                call[i] = xi
-            return f(*call)
-
-        out, pullback = vjp(selected, *(args[i] for i in nums))
-        out_shape = np.shape(out.data if isinstance(out, Tensor) else out)
-        rows = [pullback(_basis(out_shape, j)) for j in range(int(np.prod(out_shape)))]
-        jacobians = []
-        for n, i in enumerate(nums):
-            x = args[i]
-            shape = x.shape if isinstance(x, Tensor) else np.shape(as_data(x, "jacrev input"))
-            number = isinstance(x, numbers.Real) and len(out_shape) == 0
-            if rows:
-                jac = _assemble([r[n] for r in rows], out_shape, shape, nested, rows=True)
-            else:
-                jac = np.zeros(out_shape + shape)
-            jacobians.append(_export(jac, number, nested))
-        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
-
-    jacrev_f.__name__ = f"jacrev({_name(f)})"
-    return jacrev_f
-
-
-def hessian(f: Callable, argnums: int = 0) -> Callable:
-    """Return the function computing the Hessian of scalar-valued ``f``: ``jacfwd(jacrev(f))``.
-
-    Forward over reverse: the gradient is computed as a differentiable graph, and one forward
-    tangent per input entry gives one column of the Hessian. Shape ``in.shape + in.shape``.
-    """
-    if not isinstance(argnums, int):
-        raise TypeError(
-            "hessian takes one argument index (an int); for mixed second derivatives nest "
-            "jacfwd(jacrev(f, argnums=i), argnums=j)."
-        )
-    h = jacfwd(jacrev(f, argnums), argnums)
-    h.__name__ = f"hessian({_name(f)})"
-    return h
-
-
-def _plain_value(v):
-    return v.data if isinstance(v, Tensor) else v
-
-
-__all__ = ["grad", "hessian", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp"]
+__all__ = ["grad", "jvp", "value_and_grad", "vjp"]

@@ -63,8 +63,9 @@ def test_grad_argnums_tuple_mixing_arrays_and_floats():
     assert gc == pytest.approx(((w @ x) ** 2).sum(), rel=1e-14)
 
 
-def test_grad_on_lists_and_on_tensors():
-    np.testing.assert_array_equal(ad.grad(lambda x: (x * x).sum())([1.0, 2.0]), [2.0, 4.0])
+def test_grad_on_arrays_and_on_tensors():
+    """(A list is a pytree of floats now, as in JAX: tests/test_pytrees.py.)"""
+    np.testing.assert_array_equal(ad.grad(lambda x: (x * x).sum())(np.array([1.0, 2.0])), [2, 4])
     t = ad.Tensor([1.0, 2.0])
     np.testing.assert_array_equal(ad.grad(lambda x: (x * x).sum())(t), [2.0, 4.0])
 
