@@ -15,8 +15,7 @@ Conventions shared by every value type, because they all read these rows:
 * ``x ** y`` at ``x = 0``: the exponent's derivative ``x**y ln x`` is taken as 0 (the limit for
   ``y > 0``), and the base's derivative uses ``x**(y-1)`` only where ``y != 0``, so a zero base
   gives finite gradients where the mathematics allows, as HIPS autograd and JAX do.
-* sigmoid and tanh never overflow; out-of-domain arguments (``log(-1)``) give nan with a
-  RuntimeWarning, as numpy does.
+* sigmoid and tanh never overflow; out of the domain (``log(-1)``): nan and a RuntimeWarning.
 """
 
 from __future__ import annotations
@@ -397,6 +396,6 @@ arccos = _function(ARCCOS)
 arctan = _function(ARCTAN)
 sign = _function(SIGN)
 
+# The one-input rows every value type offers as a method (``x.exp()``) and ``ad.*`` function.
 UNARY = (EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS, LOG1P, EXPM1, SINH, COSH,
          ARCSIN, ARCCOS, ARCTAN, SIGN)  # fmt: skip
-"""The one-input rows every value type offers as a method (``x.exp()``) and ``ad.*`` function."""

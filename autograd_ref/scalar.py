@@ -268,13 +268,17 @@ class Scalar:
         return f"Scalar(value={self.value!r}, grad={self.grad!r})"
 
     # ---------------------------------------------------------------------------- backward
-    def backward(self) -> None:
-        """Add d(self)/d(node) to ``node.grad`` for every node this value depends on.
+    def backward(self, grad: float = 1.0) -> None:
+        """Add ``grad`` times d(self)/d(node) to ``node.grad`` for every node this value depends
+        on. ``grad`` (default 1) is the gradient of some final result with respect to ``self``,
+        as in PyTorch's ``backward(gradient)`` and minitorch's ``backward(d_output)``.
 
         Gradients accumulate across calls, as in PyTorch: reset ``.grad`` (or build a fresh graph)
         before a second pass if you want the gradient of that pass alone.
         """
-        fused_backward(self)
+        if type(grad) is not float:
+            grad = to_float(grad, "Scalar.backward(grad)")
+        fused_backward(self, grad)
 
 
 for _rule in UNARY:

@@ -24,7 +24,7 @@ _FREE_GROWTH = 1 << 16  # the list may always grow this far (a 512 kB list, scan
 _MAX_SLOTS = 1 << 22  # nodes older than this (in creation numbers) always wait in the heap
 
 
-def backward(root) -> None:
+def backward(root, seed: float = 1.0) -> None:
     """The fused backward pass behind :meth:`Scalar.backward` (floats only).
 
     Nodes are processed newest first. A node created ``i`` operations before ``root`` lives in
@@ -41,10 +41,10 @@ def backward(root) -> None:
     list stops growing, which keeps "list first, then heap" a topological order.
     """
     if root._op is None:
-        root.grad += 1.0
+        root.grad += seed
         return
     base = root._order
-    root._g = 1.0
+    root._g = seed
     slots = [None] * _FIRST_SLOTS
     slots[0] = root
     n = _FIRST_SLOTS

@@ -21,6 +21,7 @@ from .scalar import Scalar
 from .tensor import Tensor, as_data, backprop, lift, set_grad_enabled
 
 _depth = 0  # how many transforms are evaluating their function right now
+_tensor_depth = 0  # how many of them run the Tensor engine (all but grad on floats)
 
 
 def nesting_depth() -> int:
@@ -85,16 +86,28 @@ def fn_name(f: Callable) -> str:
     return getattr(f, "__name__", "f")
 
 
-def evaluate(f: Callable, args, kwargs: dict | None = None) -> Any:
-    """Run ``f`` as a transform does: nested transforms see ``_depth > 0``, recording is on."""
-    global _depth
+def evaluate(f: Callable, args, kwargs: dict | None = None, tensors: bool = True) -> Any:
+    """Run ``f`` as a transform does: nested transforms see ``_depth > 0``, recording is on.
+
+    ``tensors``: this transform runs the Tensor engine (False only for grad on floats), so a
+    grad nested inside must run it too: values it closes over are Tensors (HIPS autograd's
+    test_enclosing_scope_ref: ``x * grad(lambda y: x * y)(2.0)`` inside a jvp).
+    """
+    global _depth, _tensor_depth
     _depth += 1
+    _tensor_depth += tensors
     previous = set_grad_enabled(True)
     try:
         return f(*args, **(kwargs or {}))
     finally:
         _depth -= 1
+        _tensor_depth -= tensors
         set_grad_enabled(previous)
+
+
+def inside_tensor_transform() -> bool:
+    """Whether an enclosing transform evaluates its function on Tensors."""
+    return _tensor_depth > 0
 
 
 def flat_inputs(trees: tuple, name: str, what: str) -> tuple[list, TreeDef]:
@@ -212,6 +225,7 @@ __all__ = [
     "flat_inputs",
     "fn_name",
     "gradients",
+    "inside_tensor_transform",
     "nesting_depth",
     "replace_args",
     "shape_of",

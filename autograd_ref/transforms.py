@@ -60,6 +60,7 @@ from .transform_core import (
     flat_inputs,
     fn_name,
     gradients,
+    inside_tensor_transform,
     nesting_depth,
     replace_args,
     shape_of,
@@ -84,7 +85,7 @@ def value_and_grad(
         nums = argnums_tuple(argnums, len(args), "grad")
         what = f"argument {nums[0]}" if len(nums) == 1 else f"arguments {nums}"
         leaves, treedef = flat_inputs(tuple(args[i] for i in nums), "grad", what)
-        if _wants_tensors(leaves, args, kwargs):
+        if inside_tensor_transform() or _wants_tensors(leaves, args, kwargs):
             value, aux, grads = _array_value_and_grad(
                 f, args, kwargs, nums, leaves, treedef, has_aux
             )
@@ -153,7 +154,9 @@ def _scalar_value_and_grad(f, args, kwargs, nums, leaves, treedef, has_aux):
                 "or numpy arrays (a Dual belongs to the forward-mode engine: use ad.jvp)."
             )
     nested = nesting_depth() > 0
-    raw = evaluate(f, replace_args(args, nums, tree_unflatten(treedef, inputs)), kwargs)
+    raw = evaluate(
+        f, replace_args(args, nums, tree_unflatten(treedef, inputs)), kwargs, tensors=False
+    )
     out, aux = split_aux(raw, has_aux, "grad", f)
     grads = _scalargradients(out, inputs, nested, start)
     value = out if nested or not isinstance(out, Scalar) else out.value

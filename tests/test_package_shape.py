@@ -16,7 +16,7 @@ MAX_LINES = 400
 # Each module's floor; a module may import only from its own floor or below.
 LAYERS: dict[str, int] = {
     # 1. plain numbers
-    "_numeric": 1, "_checks": 1, "_rng": 1,
+    "_numeric": 1, "_rng": 1, "_checks": 3,
     # 2. the rule table
     "rules": 2,
     # 3. the rows and the machinery every value type shares
@@ -25,9 +25,10 @@ LAYERS: dict[str, int] = {
     # 5. value types: interpreters of the table
     "scalar": 5, "dual": 5, "tensor": 5, "tracer": 5,
     # 6. functions on every value type
-    "functions": 6, "joining": 6, "activations": 6, "modes": 6,
+    "functions": 6, "joining": 6, "activations": 6, "modes": 6, "leaves": 6,
+    "tensor_methods": 6,
     # 7. transforms
-    "pytree": 7, "transforms": 7, "jacobians": 7, "hessian": 7,
+    "pytree": 7, "transform_core": 7, "transforms": 7, "jacobians": 7, "hessian": 7,
     # 8. teaching and presentation, above the engine
     "trace_text": 8, "trace_views": 8, "trace": 8, "finite_diff": 8, "viz": 8, "data": 8,
     "nn_init": 8, "nn_losses": 8, "nn": 8, "optim": 8, "demo": 8, "__init__": 9,
@@ -103,5 +104,6 @@ def test_no_private_name_is_imported_from_another_module():
 
 
 def test_modules_are_small():
-    long = {p.name: n for p in PACKAGE.glob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    sizes = {p.name: len(p.read_text().splitlines()) for p in PACKAGE.glob("*.py")}
+    long = {name: n for name, n in sizes.items() if n > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"

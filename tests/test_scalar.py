@@ -611,3 +611,15 @@ def test_intermediate_nodes_die_while_output_lives(gc_disabled):
     del side
     assert ref() is None
     assert keep.value == 2.0
+
+
+def test_backward_takes_a_seed():
+    """minitorch's backward(d_output): the seed scales every gradient; a bad seed is named."""
+    x = ad.Scalar(3.0)
+    (x * x).backward(2.5)
+    assert x.grad == 2.5 * 6.0
+    leaf = ad.Scalar(1.0)
+    leaf.backward(-4.0)
+    assert leaf.grad == -4.0
+    with pytest.raises(TypeError, match=r"Scalar.backward\(grad\)"):
+        (x * x).backward("1")
