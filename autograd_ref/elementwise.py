@@ -134,7 +134,6 @@ def _pow_const_slope(g, xs, out, aux):
     return g * aux * power(xs[0], aux - 1.0)
 
 
-# ------------------------------------------------------------------------------ row makers
 def _unary(name, slope, expr, symbol, partial, value=None, doc=""):
     on_float, on_complex, on_array = _FLOAT[name], _COMPLEX[name], _ARRAY[name]
     lin = (slope,)
