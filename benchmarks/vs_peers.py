@@ -217,7 +217,7 @@ def bench_bigraph(repeats: int, operations: int) -> list[Row]:
             med["backward"][1],
             ".backward()",
             1.2,
-            "gradient part only (graph built beforehand)",
+            "from the graph built to the gradient found and the graph freed",
         )
     ]
 
@@ -323,7 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("autograd", "jax", "micrograd"):
         if (why := peers.missing(name)) is not None:
             print(f"note: {why}; its rows show (missing)")
-    print(f"medians of {repeats} interleaved repeats; 'ratio' = autograd_ref / peer, CPU time\n")
+    print(f"medians of {repeats} interleaved repeats; 'ratio' = autograd_ref / peer, CPU time")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > (os.cpu_count() or 1):
+        print(
+            f"note: load average {load:.1f} on {os.cpu_count()} CPUs: other processes compete; "
+            "ratios hold better than absolute times (BLAS threads spin, inflating CPU time)"
+        )
+    print()
     rows: list[Row] = []
     for name in chosen:
         t0 = time.perf_counter()
