@@ -269,7 +269,7 @@ def bench_memory(operations: int) -> list[str]:
 # -------------------------------------------------------------------------------- report
 def format_rows(rows: list[Row]) -> str:
     head = (
-        f"{'figure':<40} | {'autograd_ref':>12} | {'peer':>12} | {'ratio':>6} | "
+        f"{'figure':<40} | {'autograd_ref':>12} | {'peer':>12} | {'ratio':>7} | "
         f"{'wall ratio':>10} | {'target':>7} | met? | peer"
     )
     out = [head, "-" * len(head)]
@@ -281,7 +281,7 @@ def format_rows(rows: list[Row]) -> str:
         out.append(
             f"{r.figure:<40} | {1e3 * r.ad_cpu:>9.3f} ms | "
             + (f"{1e3 * r.peer_cpu:>9.3f} ms" if r.peer_cpu else f"{'(missing)':>12}")
-            + f" | {ratio or float('nan'):>6.3f} | {wall or float('nan'):>10.3f}"
+            + f" | {ratio or float('nan'):>7.3f} | {wall or float('nan'):>10.3f}"
             + f" | {target:>7} | {met:<4} | {r.peer}"
         )
         if r.note:
