@@ -30,7 +30,9 @@ from .rules import is_ad_value
 from .tensor import Tensor, as_data, forward_depth, set_grad_enabled, topological_order
 from .transforms import jacfwd, jacrev, vjp
 
-_CHUNK_ENTRIES = 1 << 22  # entries per tangent array in one sweep (32 MiB of float64)
+CHUNK_ENTRIES = 1 << 22
+"""Entries per batched tangent array in one sweep (32 MiB of float64): more columns are swept in
+chunks, so memory stays bounded for large inputs."""
 
 
 def hessian(f: Callable, argnums: int = 0) -> Callable:
@@ -110,7 +112,7 @@ def _vectorised(f: Callable, args: tuple, i: int, data: np.ndarray) -> np.ndarra
         if node._op is None and node is not leaf:
             return None  # another Tensor records gradients: maybe an enclosing transform's input
     largest = max(node.data.size for node in order)
-    chunk = max(1, min(n, _CHUNK_ENTRIES // max(largest, 1)))
+    chunk = max(1, min(n, CHUNK_ENTRIES // max(largest, 1)))
     identity = np.eye(n)
     rows = []
     for start in range(0, n, chunk):
