@@ -116,8 +116,8 @@ def _as_matrix_shape(shape: tuple, left: bool) -> tuple:
 def matmul_tangent_a(t: np.ndarray, a_shape: tuple, b: np.ndarray, out_shape: tuple):
     """``t @ b`` for each tangent ``t`` of the left operand (shape ``a_shape``) in the batch."""
     lead = lead_shape(t, a_shape)
-    if b.ndim == 2:  # one matrix on the right: the batch folds into the rows, one product
-        return t @ b
+    if b.ndim == 2:  # one matrix on the right: every row of every tangent meets it, one product
+        return (t.reshape(-1, b.shape[0]) @ b).reshape(t.shape[:-1] + (b.shape[1],))
     a2, b2 = _as_matrix_shape(a_shape, True), _as_matrix_shape(b.shape, False)
     rank = max(len(a2), len(b2))
     t2 = t.reshape(lead + (1,) * (rank - len(a2)) + a2)
@@ -129,8 +129,10 @@ def matmul_tangent_b(a: np.ndarray, t: np.ndarray, b_shape: tuple, out_shape: tu
     lead = lead_shape(t, b_shape)
     if a.ndim == 2 and len(b_shape) == 1:  # a matrix times vectors: one product, transposed
         return t @ a.T
-    if a.ndim == 2:  # a matrix times stacks of matrices broadcasts over the batch already
-        return a @ t
+    if a.ndim == 2:  # a matrix times stacks of matrices: as rows times a.T, one product
+        rows = t.swapaxes(-1, -2)
+        product = rows.reshape(-1, a.shape[1]) @ a.T
+        return product.reshape(rows.shape[:-1] + (a.shape[0],)).swapaxes(-1, -2)
     a2, b2 = _as_matrix_shape(a.shape, True), _as_matrix_shape(b_shape, False)
     rank = max(len(a2), len(b2))
     t2 = t.reshape(lead + (1,) * (rank - len(b2)) + b2)

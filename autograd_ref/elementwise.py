@@ -331,28 +331,17 @@ SIGN = _unary("sign", lambda g, xs, out, aux: g * 0.0, _expr("sign {a}"), "sign"
 
 
 # ------------------------------------------------------------ broadcasting plumbing (Tensor)
-def _sum_to_jvp(t, x, shape: tuple):
-    # a tangent with more axes than its primal is a batch of tangents (autograd_ref.batching)
-    if len(shape_of(t)) == len(shape_of(x)):
-        return sum_to(t, shape)
-    return batching.sum_to(t, x.shape, shape)
-
-
-def _broadcast_jvp(t, x, shape: tuple):
-    if len(shape_of(t)) == len(shape_of(x)):
-        return broadcast_to(t, shape)
-    return batching.broadcast_to(t, x.shape, shape)
-
-
 SUM_TO = register(  # aux: the target shape (unbroadcast)
     Rule("sum_to", lambda xs, aux: sum_to_array(xs[0], aux),
          (lambda g, xs, out, aux: broadcast_to(g, xs[0].shape),),
-         (lambda t, xs, out, aux: _sum_to_jvp(t, xs[0], aux),))
+         (lambda t, xs, out, aux: sum_to(t, aux) if t.ndim == xs[0].ndim  # more axes: a batch
+          else batching.sum_to(t, xs[0].shape, aux),))
 )  # fmt: skip
 BROADCAST = register(  # aux: the target shape
     Rule("broadcast_to", lambda xs, aux: np.broadcast_to(xs[0], aux),
          (lambda g, xs, out, aux: sum_to(g, xs[0].shape),),
-         (lambda t, xs, out, aux: _broadcast_jvp(t, xs[0], aux),))
+         (lambda t, xs, out, aux: broadcast_to(t, aux) if t.ndim == xs[0].ndim
+          else batching.broadcast_to(t, xs[0].shape, aux),))
 )  # fmt: skip
 WHERE = register(  # aux: the boolean condition; inputs: the two branches
     Rule(
