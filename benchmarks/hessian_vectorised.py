@@ -13,6 +13,13 @@ benchmark-only dependency (``pip install autograd==1.9.1``); the library never i
 
     .venv/bin/python benchmarks/hessian_vectorised.py            # about half a minute
     .venv/bin/python benchmarks/hessian_vectorised.py --quick    # fewer repeats
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/hessian_vectorised.py
+
+The vectorised Hessian does its arithmetic in a few matrix products of n columns at once; from
+about 100 x 100 x 100 OpenBLAS splits such a product over threads. On a machine whose cores are
+busy with other processes those threads wait for each other, and one product can take
+milliseconds instead of tens of microseconds. HIPS autograd's matrix-vector products stay below
+that size. ``OPENBLAS_NUM_THREADS=1`` (for every library alike) gives the steady figures there.
 """
 
 from __future__ import annotations
