@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _numeric
+from . import _numeric, batching
 from .rules import Rule, call, register
 
 _PLAIN = (np.ndarray, np.generic, float, int, complex)
@@ -332,12 +332,14 @@ SIGN = _unary("sign", lambda g, xs, out, aux: g * 0.0, _expr("sign {a}"), "sign"
 SUM_TO = register(  # aux: the target shape (unbroadcast)
     Rule("sum_to", lambda xs, aux: sum_to_array(xs[0], aux),
          (lambda g, xs, out, aux: broadcast_to(g, xs[0].shape),),
-         (lambda t, xs, out, aux: sum_to(t, aux),))
+         (lambda t, xs, out, aux: sum_to(t, aux) if t.ndim == xs[0].ndim  # more axes: a batch
+          else batching.sum_to(t, xs[0].shape, aux),))
 )  # fmt: skip
 BROADCAST = register(  # aux: the target shape
     Rule("broadcast_to", lambda xs, aux: np.broadcast_to(xs[0], aux),
          (lambda g, xs, out, aux: sum_to(g, xs[0].shape),),
-         (lambda t, xs, out, aux: broadcast_to(t, aux),))
+         (lambda t, xs, out, aux: broadcast_to(t, aux) if t.ndim == xs[0].ndim
+          else batching.broadcast_to(t, xs[0].shape, aux),))
 )  # fmt: skip
 WHERE = register(  # aux: the boolean condition; inputs: the two branches
     Rule(

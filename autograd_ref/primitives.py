@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import batching as B
 from .elementwise import (  # noqa: F401  (re-exported: the array rows' helpers and names)
     ABS,
     ADD,
@@ -247,7 +248,51 @@ def _concat_vjp(g, xs, out, aux):
 
 
 def _concat_jvp(ts, xs, out, aux):
-    return concatenate(ts, aux)
+    batched = ts[0].ndim > xs[0].ndim  # a batch of tangents (the vectorised Hessian)
+    return concatenate(ts, B.axis_from_end(aux, out.ndim) if batched else aux)
+
+
+# ------------------------------------------------- JVPs that also take a batch of tangents
+# The forward sweep of the vectorised Hessian pushes tangents with batch axes in front
+# (autograd_ref.batching). These rules see that from the tangent having more axes than its primal,
+# and then count axes from the end; an ordinary tangent takes the first branch, unchanged.
+def _reduce_jvp(t, xs, aux):
+    x = xs[0]
+    axis = aux[0] if t.ndim == x.ndim else B.axes_from_end(aux[0], x.ndim)
+    return total(t, axis, aux[1])
+
+
+def _axis_jvp(t, xs, aux):
+    return aux if t.ndim == xs[0].ndim else B.axis_from_end(aux, xs[0].ndim)
+
+
+def _matmul_jvp_a(t, xs, out, aux):
+    if t.ndim == xs[0].ndim:
+        return t @ xs[1]
+    return B.matmul_tangent_a(t, xs[0].shape, xs[1], out.shape)
+
+
+def _matmul_jvp_b(t, xs, out, aux):
+    if t.ndim == xs[1].ndim:
+        return xs[0] @ t
+    return B.matmul_tangent_b(xs[0], t, xs[1].shape, out.shape)
+
+
+def _transpose_jvp(t, xs, out, aux):
+    nbatch = t.ndim - xs[0].ndim
+    return transpose(t, aux if nbatch == 0 else (*range(nbatch), *(nbatch + a for a in aux)))
+
+
+def _getitem_jvp(t, xs, out, aux):
+    if t.ndim == xs[0].ndim:
+        return getitem(t, aux)
+    return B.take(t, aux, xs[0].shape, is_basic_index(aux))
+
+
+def _scatter_jvp(t, xs, out, aux):
+    if t.ndim == xs[0].ndim:
+        return scatter(t, aux[0], aux[1])
+    return B.place(t, aux[0], xs[0].shape, aux[1], is_basic_index(aux[0]))
 
 
 # ------------------------------------------------------------------------------ the rows
@@ -274,26 +319,26 @@ SOFTMAX = _p(  # aux: the axis
     "softmax",
     lambda xs, aux: _softmax_array(xs[0], aux),
     (lambda g, xs, out, aux: out * (g - total(g * out, (aux,), True)),),
-    (lambda t, xs, out, aux: out * (t - total(t * out, (aux,), True)),),
+    (lambda t, xs, out, aux: out * (t - total(t * out, (_axis_jvp(t, xs, aux),), True)),),
 )
 LOG_SOFTMAX = _p(  # aux: the axis. d/dx log_softmax = I - softmax, and softmax = exp(out)
     "log_softmax",
     lambda xs, aux: _log_softmax_array(xs[0], aux),
     (lambda g, xs, out, aux: g - exp(out) * total(g, (aux,), True),),
-    (lambda t, xs, out, aux: t - total(exp(out) * t, (aux,), True),),
+    (lambda t, xs, out, aux: t - total(exp(out) * t, (_axis_jvp(t, xs, aux),), True),),
 )
 MATMUL = _p(
     "matmul",
     lambda xs, aux: xs[0] @ xs[1],
     (_matmul_vjp_a, _matmul_vjp_b),
-    (lambda t, xs, out, aux: t @ xs[1], lambda t, xs, out, aux: xs[0] @ t),
+    (_matmul_jvp_a, _matmul_jvp_b),
 )
 # reductions: aux = (axes tuple or None, keepdims)
 SUM = _p(
     "sum",
     lambda xs, aux: _add_reduce(xs[0], axis=aux[0], keepdims=aux[1]),
     (lambda g, xs, out, aux: _expand(g, xs[0], aux[0], aux[1]),),
-    (lambda t, xs, out, aux: total(t, aux[0], aux[1]),),
+    (lambda t, xs, out, aux: _reduce_jvp(t, xs, aux),),
 )
 MEAN = _p(
     "mean",
@@ -301,7 +346,7 @@ MEAN = _p(
         _add_reduce(xs[0], axis=aux[0], keepdims=aux[1]) * _inverse_count(xs[0], aux[0])
     ),
     (lambda g, xs, out, aux: _expand(g * _inverse_count(xs[0], aux[0]), xs[0], aux[0], aux[1]),),
-    (lambda t, xs, out, aux: total(t, aux[0], aux[1]) * _inverse_count(xs[0], aux[0]),),
+    (lambda t, xs, out, aux: _reduce_jvp(t, xs, aux) * _inverse_count(xs[0], aux[0]),),
 )
 MAX = _p(
     "max",
@@ -313,8 +358,8 @@ MAX = _p(
         ),
     ),
     (
-        lambda t, xs, out, aux: total(
-            t * _max_share(constant(xs[0]), constant(out), aux[0], aux[1]), aux[0], aux[1]
+        lambda t, xs, out, aux: _reduce_jvp(
+            t * _max_share(constant(xs[0]), constant(out), aux[0], aux[1]), xs, aux
         ),
     ),
 )
@@ -323,25 +368,25 @@ RESHAPE = _p(  # aux: the new shape
     "reshape",
     lambda xs, aux: xs[0].reshape(aux),
     (lambda g, xs, out, aux: reshape(g, xs[0].shape),),
-    (lambda t, xs, out, aux: reshape(t, aux),),
+    (lambda t, xs, out, aux: reshape(t, B.lead_shape(t, xs[0].shape) + aux),),
 )
 TRANSPOSE = _p(  # aux: the permutation of the axes
     "transpose",
     lambda xs, aux: xs[0].transpose(aux),
     (lambda g, xs, out, aux: transpose(g, tuple(np.argsort(aux))),),
-    (lambda t, xs, out, aux: transpose(t, aux),),
+    (_transpose_jvp,),
 )
 GETITEM = _p(  # aux: the index
     "getitem",
     lambda xs, aux: xs[0][aux],
     (lambda g, xs, out, aux: scatter(g, aux, xs[0].shape),),
-    (lambda t, xs, out, aux: getitem(t, aux),),
+    (_getitem_jvp,),
 )
 SCATTER = _p(  # aux: (index, shape); zeros with the input added at index
     "scatter",
     lambda xs, aux: scatter_array(xs[0], aux[0], aux[1]),
     (lambda g, xs, out, aux: getitem(g, aux[0]),),
-    (lambda t, xs, out, aux: scatter(t, aux[0], aux[1]),),
+    (_scatter_jvp,),
 )
 CONCATENATE = _p(  # aux: the axis; any number of inputs
     "concatenate",
