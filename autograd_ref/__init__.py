@@ -41,7 +41,8 @@ from .functions import (  # noqa: A004
     tanh,
     where,
 )
-from .jacobians import hessian, jacfwd, jacrev
+from .hessian_vectorised import hessian
+from .jacobians import jacfwd, jacrev
 from .joining import concatenate, stack
 from .modes import checkpoint, no_grad
 from .pytree import tree_flatten, tree_map, tree_unflatten

@@ -78,9 +78,6 @@ def sum_to(g, shape: tuple):
     return call(SUM_TO, (g,), shape)
 
 
-unbroadcast = sum_to  # the name most write-ups use for this reduction
-
-
 def broadcast_to(x, shape: tuple):
     if shape_of(x) == shape:
         return x

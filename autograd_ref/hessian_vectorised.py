@@ -26,36 +26,41 @@ from typing import Any
 import numpy as np
 
 from .forward_sweep import sweep
+from .jacobians import hessian as hessian_by_columns
 from .rules import is_ad_value
 from .tensor import Tensor, as_data, forward_depth, set_grad_enabled, topological_order
-from .transforms import jacfwd, jacrev, vjp
+from .transform_core import nesting_depth
+from .transforms import vjp
 
 CHUNK_ENTRIES = 1 << 22
 """Entries per batched tangent array in one sweep (32 MiB of float64): more columns are swept in
 chunks, so memory stays bounded for large inputs."""
 
 
-def hessian(f: Callable, argnums: int = 0) -> Callable:
+def hessian(f: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
     """Return the function computing the Hessian of scalar-valued ``f`` with respect to argument
     ``argnums``: shape ``x.shape + x.shape``, a float for a float argument.
+
+    One array (or number) argument, at the top level, is swept in one batch; tuple ``argnums``,
+    pytree arguments, ``has_aux`` and keyword arguments take the column route
+    (``jacfwd(jacrev(f))``), which returns JAX's block structure.
 
     >>> import numpy as np
     >>> hessian(lambda x: (x**3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    if not isinstance(argnums, int) or isinstance(argnums, bool):
-        raise TypeError(
-            "hessian takes one argument index (an int); for mixed second derivatives nest "
-            "jacfwd(jacrev(f, argnums=i), argnums=j)."
-        )
-    by_columns = jacfwd(jacrev(f, argnums), argnums)
+    by_columns = hessian_by_columns(f, argnums, has_aux=has_aux)
+    if has_aux or not isinstance(argnums, int) or isinstance(argnums, bool):
+        return by_columns
 
-    def hessian_f(*args: Any):
-        if not -len(args) <= argnums < len(args) or _nested(args):
-            return by_columns(*args)  # its errors and its differentiable result
+    def hessian_f(*args: Any, **kwargs: Any):
+        if kwargs or not -len(args) <= argnums < len(args) or _nested(args):
+            return by_columns(*args, **kwargs)  # its errors and its differentiable result
         i = argnums % len(args)
         x = args[i]
+        if not isinstance(x, (np.ndarray, Tensor, numbers.Real)) or isinstance(x, bool):
+            return by_columns(*args)  # a pytree (dict, list, tuple): JAX's tree of trees
         try:
             data = as_data(x.data if isinstance(x, Tensor) else x, "hessian input")
         except TypeError:
@@ -74,7 +79,7 @@ def hessian(f: Callable, argnums: int = 0) -> Callable:
 def _nested(args: tuple) -> bool:
     """Whether an enclosing transform will differentiate the result (or the input is not an
     array, a Tensor or a number, which the column route reports on)."""
-    if forward_depth() > 0:
+    if forward_depth() > 0 or nesting_depth() > 0:
         return True
     for a in args:
         if isinstance(a, Tensor):
@@ -105,7 +110,7 @@ def _vectorised(f: Callable, args: tuple, i: int, data: np.ndarray) -> np.ndarra
     finally:
         set_grad_enabled(previous)
     n = data.size
-    if n == 0 or not gradient.requires_grad:
+    if n == 0 or not isinstance(gradient, Tensor) or not gradient.requires_grad:
         return np.zeros(shape + shape)
     order = topological_order(gradient)
     for node in order:

@@ -52,7 +52,6 @@ from .elementwise import (  # noqa: F401  (re-exported: the array rows' helpers 
     exp,
     sum_to,
     sum_to_array,
-    unbroadcast,
     where,
 )
 from .rules import TABLE, Rule, call, register

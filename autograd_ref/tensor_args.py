@@ -20,6 +20,12 @@ def as_data(value, what: str = "Tensor", copy: bool = False) -> np.ndarray:
     if type(value) is _ndarray and value.dtype is _F64:  # the common case, first
         return value.copy() if copy else value
     if is_ad_value(value):
+        kind = type(value).__name__
+        if kind != "Tensor":
+            raise TypeError(
+                f"{what} got a {kind} where numbers or arrays were expected: {kind} values "
+                "belong to the scalar engines. Pass floats or numpy arrays to array transforms."
+            )
         raise TypeError(
             f"{what} got a Tensor where numbers were expected. Use the Tensor itself, or "
             "t.detach() for a copy of its numbers without the graph."

@@ -21,14 +21,15 @@ LAYERS: dict[str, int] = {
     "rules": 2,
     # 3. the rows and the machinery every value type shares
     "elementwise": 3, "primitives": 4, "array_ops": 4, "extend": 4,
-    "recording": 4, "graph": 4, "scalar_backward": 4, "tensor_args": 4, "forward_sweep": 4,
+    "recording": 4, "graph": 4, "scalar_backward": 4, "tensor_args": 4, 
+    "batching": 2, "forward_sweep": 6,
     # 5. value types: interpreters of the table
     "scalar": 5, "dual": 5, "tensor": 5, "tracer": 5,
     # 6. functions on every value type
     "functions": 6, "joining": 6, "activations": 6, "modes": 6, "leaves": 6,
     "tensor_methods": 6,
     # 7. transforms
-    "pytree": 7, "transform_core": 7, "transforms": 7, "jacobians": 7, "hessian": 7,
+    "pytree": 7, "transform_core": 7, "transforms": 7, "jacobians": 7, "hessian_vectorised": 7,
     # 8. teaching and presentation, above the engine
     "trace_text": 8, "trace_views": 8, "trace": 8, "finite_diff": 8, "viz": 8, "data": 8,
     "nn_init": 8, "nn_losses": 8, "nn": 8, "optim": 8, "demo": 8, "__init__": 9,
