@@ -7,6 +7,7 @@ tests compare students' work against it.
 
 from . import data, finite_diff, nn, optim, viz
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
+from .array_ops import cumsum, logsumexp, prod, squeeze, std, var
 from .dual import Dual
 from .extend import defjvp, defvjp, primitive
 from .functions import (  # noqa: A004
@@ -33,6 +34,7 @@ from .functions import (  # noqa: A004
     tanh,
     where,
 )
+from .linalg_ops import diag, einsum, outer
 from .modes import checkpoint, no_grad
 from .scalar import Scalar
 from .tensor import Tensor, concatenate, stack
@@ -40,6 +42,15 @@ from .trace import Trace, trace
 from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
+    "cumsum",
+    "diag",
+    "einsum",
+    "logsumexp",
+    "outer",
+    "prod",
+    "squeeze",
+    "std",
+    "var",
     "primitive",
     "defvjp",
     "defjvp",
