@@ -193,11 +193,7 @@ CUMSUM = _row(  # aux: the axis (an int; cumsum over all axes flattens first)
 LOGSUMEXP = _row(  # aux: (axes or None, keepdims)
     "logsumexp",
     lambda xs, aux: _logsumexp_array(xs[0], aux[0], aux[1]),
-    (
-        lambda g, xs, out, aux: (
-            _kept(g, xs[0], aux[0], aux[1]) * _softmax_from(xs[0], out, aux)
-        ),
-    ),
+    (lambda g, xs, out, aux: _kept(g, xs[0], aux[0], aux[1]) * _softmax_from(xs[0], out, aux),),
     (lambda t, xs, out, aux: total(t * _softmax_from(xs[0], out, aux), aux[0], aux[1]),),
     "log(sum(exp(x))) over axes, without overflow. Derivative: exp(x - logsumexp(x)).",
 )
