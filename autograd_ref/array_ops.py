@@ -30,7 +30,7 @@ import numpy as np
 from .elementwise import exp, sqrt, where
 from .primitives import getitem, reshape, total, transpose
 from .rules import Rule, as_float_array, call, is_ad_value, register
-from .tensor import Tensor
+from .tensor import Tensor, stack
 
 _PLAIN = (np.ndarray, np.generic, float, int)
 Axis = int | tuple[int, ...] | None
@@ -61,13 +61,25 @@ def normalize_axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
     return tuple(sorted(out)) if ndim else ()  # a 0-d input has no axis to reduce, as in numpy
 
 
-def array_input(x, name: str):
-    """``x`` itself if it is a Tensor, else ``x`` as a float64 numpy array.
+def array_input(x, name: str, number_ok: bool = False):
+    """``x`` itself if it is a Tensor, a list of Tensors stacked into one, else ``x`` as a
+    float64 numpy array.
 
-    Scalar, Dual and the tracer hold single numbers, so an array operation on one is refused
-    with a TypeError saying what to use instead.
+    Scalar, Dual and the tracer hold single numbers: with ``number_ok`` (a reduction, which
+    treats one as a 0-d array) such a value is returned as it is; otherwise it is refused with a
+    TypeError saying what to use instead.
     """
     if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)) and any(is_ad_value(v) for v in x):
+        odd = [v for v in x if is_ad_value(v) and not isinstance(v, Tensor)]
+        if not odd:
+            return stack(x)  # a list of Tensors (HIPS autograd's "list of boxes"): one Tensor
+        raise TypeError(
+            f"{name}: a list may mix numbers, arrays and Tensors, not {type(odd[0]).__name__} "
+            "values; differentiate with respect to a numpy array so the inputs are Tensors."
+        )
+    if is_ad_value(x) and number_ok:
         return x
     if is_ad_value(x):
         raise TypeError(
@@ -75,6 +87,15 @@ def array_input(x, name: str):
             f"(which hold one number each); put the numbers in an ad.Tensor."
         )
     return as_float_array(x, name)
+
+
+def one_number(x, axis: Axis, name: str) -> bool:
+    """True if ``x`` is a Scalar, Dual or traced number: a 0-d input, whose only axes are None,
+    0 and -1 (checked here), and whose reductions are itself (prod, logsumexp) or 0 (var)."""
+    if isinstance(x, (Tensor, np.ndarray)):
+        return False
+    normalize_axes(axis, 0, name)
+    return True
 
 
 def _reduce_aux(x, axis: Axis, keepdims: bool, name: str) -> tuple:
@@ -212,7 +233,9 @@ def prod(x, axis: Axis = None, keepdims: bool = False):
     dividing by the entry, so it is right where entries are 0 (one zero: only that entry gets a
     nonzero gradient; two zeros: every gradient is 0).
     """
-    x = array_input(x, "prod")
+    x = array_input(x, "prod", number_ok=True)
+    if one_number(x, axis, "prod"):
+        return x
     return call(PROD, (x,), _reduce_aux(x, axis, keepdims, "prod"))
 
 
@@ -232,7 +255,9 @@ def cumsum(x, axis: int | None = None):
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """``log(sum(exp(x)))`` over ``axis``, computed after subtracting the maximum, so logits of
     1e4 give 1e4 + log(n) rather than inf. The derivative is the softmax ``exp(x - out)``."""
-    x = array_input(x, "logsumexp")
+    x = array_input(x, "logsumexp", number_ok=True)
+    if one_number(x, axis, "logsumexp"):
+        return x
     return call(LOGSUMEXP, (x,), _reduce_aux(x, axis, keepdims, "logsumexp"))
 
 
@@ -243,18 +268,21 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
     (no row of its own). With ``n - ddof <= 0`` the result is inf or nan with a RuntimeWarning,
     as in numpy.
     """
-    x = array_input(x, "var")
-    axes = normalize_axes(axis, len(x.shape), "var")
+    x = array_input(x, "var", number_ok=True)
     ddof = _check_ddof(ddof, "var")
+    if one_number(x, axis, "var"):
+        if ddof:
+            _warn_dof("var", 1, ddof)
+        return x * 0.0 if ddof == 0 else x * 0.0 * np.inf  # nan for ddof >= 1, as numpy
+    axes = normalize_axes(axis, len(x.shape), "var")
     if not isinstance(x, Tensor):
         with np.errstate(divide="warn", invalid="warn"):
             return np.var(x, axis=axes, keepdims=keepdims, ddof=ddof)
-    n = int(np.prod([x.shape[a] for a in _all_axes(axes, x)], dtype=int))
+    n = _slice_size(x, axis, "var")
     if n - ddof <= 0:
         _warn_dof("var", n, ddof)
     centred = x - total(x, axes, True) * (1.0 / n if n else np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = 1.0 / max(n - ddof, 0)
+    scale = 1.0 / (n - ddof) if n > ddof else np.inf  # ss * inf: inf, or nan where ss is 0
     return total(centred * centred, axes, keepdims) * scale
 
 
@@ -262,14 +290,27 @@ def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
     """Standard deviation ``sqrt(var(x, axis, keepdims, ddof))``, as ``np.std``.
 
     Where every entry of a slice is equal the value is 0 and the gradient is nan (with numpy's
-    RuntimeWarning): ``std`` has a cone point there, like ``|x|`` at 0, and no derivative.
+    RuntimeWarning): ``std`` has a cone point there, like ``|x|`` at 0, and no derivative. A
+    slice of one entry (with ``ddof=0``) is the exception: there ``std`` is 0 whatever the entry,
+    a constant, so its gradient is 0, as in HIPS autograd.
     """
-    if not isinstance(x, Tensor):
-        x = array_input(x, "std")
+    x = array_input(x, "std", number_ok=True)
+    ddof = _check_ddof(ddof, "std")
+    if isinstance(x, np.ndarray):
         axes = normalize_axes(axis, len(x.shape), "std")
         with np.errstate(divide="warn", invalid="warn"):
-            return np.std(x, axis=axes, keepdims=keepdims, ddof=_check_ddof(ddof, "std"))
+            return np.std(x, axis=axes, keepdims=keepdims, ddof=ddof)
+    if ddof == 0 and _slice_size(x, axis, "std") == 1:
+        return var(x, axis, keepdims)  # identically 0: the constant's gradient, 0
     return sqrt(var(x, axis, keepdims, ddof))
+
+
+def _slice_size(x, axis: Axis, name: str) -> int:
+    """How many entries each result of a reduction over ``axis`` combines (1 for a number)."""
+    if one_number(x, axis, name):
+        return 1
+    axes = _all_axes(normalize_axes(axis, len(x.shape), name), x)
+    return int(np.prod([x.shape[a] for a in axes], dtype=int))
 
 
 def _check_ddof(ddof, name: str) -> int:
@@ -293,7 +334,9 @@ def squeeze(x, axis: Axis = None):
     A reshape, so the gradient is the cotangent reshaped back. Naming an axis whose size is not
     1 is a ValueError.
     """
-    x = array_input(x, "squeeze")
+    x = array_input(x, "squeeze", number_ok=True)
+    if one_number(x, axis, "squeeze"):
+        return x
     shape = tuple(x.shape)
     axes = normalize_axes(axis, len(shape), "squeeze")
     if axes is None:
@@ -311,6 +354,10 @@ def squeeze(x, axis: Axis = None):
 # --------------------------------------------------------------------- Tensor methods
 def _method(fn, name: str):
     def method(self, *args, **kwargs):
+        # np.std(t) calls t.std(axis=..., dtype=None, out=None, ...): accept what numpy leaves unset
+        extras = {k: kwargs.pop(k) for k in ("dtype", "out") if k in kwargs}
+        if any(v is not None for v in extras.values()):
+            raise TypeError(f"Tensor.{name} does not take {sorted(extras)}; leave them out.")
         return fn(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name

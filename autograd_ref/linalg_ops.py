@@ -119,8 +119,11 @@ def letter_sizes(ins: tuple[str, ...], shapes) -> dict[str, int]:
 
 # ---------------------------------------------------------------------- the rule's pieces
 def _einsum_array(ins, out: str, xs) -> np.ndarray:
-    # the optimised path (tensordot, BLAS) pays for its planning only with three or more operands
-    return np.einsum(",".join(ins) + "->" + out, *xs, optimize=len(xs) > 2)
+    # numpy's optimised path (a contraction order, tensordot on BLAS) costs about 10 us of
+    # planning: worth it for three or more operands or large ones (4x faster at 200x200 matmul),
+    # not for the small arrays of a lecture (2 us without it)
+    big = len(xs) > 2 or sum(np.size(x) for x in xs) > 4096
+    return np.einsum(",".join(ins) + "->" + out, *xs, optimize=big)
 
 
 def contract(ins, out: str, operands):
@@ -202,6 +205,8 @@ def einsum(subscripts: str, *operands):
     operand whose number of axes differs from its subscripts, or an index with two different
     sizes is a ValueError saying which.
     """
+    if not isinstance(subscripts, str):
+        parse_einsum(subscripts, [])  # the error explaining the argument order
     xs = tuple(array_input(x, "einsum") for x in operands)
     aux = parse_einsum(subscripts, [tuple(x.shape) for x in xs])
     return call(EINSUM, xs, aux)
