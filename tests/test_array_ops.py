@@ -496,3 +496,24 @@ def test_einsum_bad_input_names_the_problem(spec, shapes, message):
 def test_einsum_subscripts_must_come_first():
     with pytest.raises(TypeError, match="the first argument is the subscripts string"):
         ad.einsum(np.ones(2), "i->")
+
+
+def test_numpy_reductions_on_a_tensor_use_the_methods():
+    """HIPS autograd tests/test_numpy.py::test_plain_numpy_reductions_on_box (the prod part):
+    np.prod, np.var, np.std and np.cumsum on a Tensor call its methods (numpy passes dtype=None
+    and out=None), so the graph is kept. HIPS's input is the float 0.7 broadcast against an
+    array; here it is the array of five 0.7s (ad.grad of a float works on Scalars)."""
+    base = np.abs(rng().normal(size=5)) + 0.5
+    x = np.full(5, 0.7)
+    through_numpy = ad.grad(lambda a: np.prod(ad.exp(a) * base))(x)
+    assert np.array_equal(through_numpy, ad.grad(lambda a: ad.prod(ad.exp(a) * base))(x))
+    check_derivatives(lambda a: np.prod(ad.exp(a) * base), x)
+    for fn in (np.var, np.std):
+        assert close(
+            ad.grad(lambda a, f=fn: f(a, ddof=1))(base),
+            ad.grad(lambda a, f=fn: getattr(ad, f.__name__)(a, ddof=1))(base),
+        )
+    g = ad.grad(lambda a: (np.cumsum(a) * base).sum())(x)
+    assert close(g, np.cumsum(base[::-1])[::-1])
+    with pytest.raises(TypeError, match=r"Tensor.prod does not take \['out'\]"):
+        np.prod(ad.Tensor(base), out=np.zeros(()))
