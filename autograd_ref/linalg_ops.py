@@ -123,7 +123,7 @@ def _einsum_array(ins, out: str, xs) -> np.ndarray:
     # planning: worth it for three or more operands or large ones (4x faster at 200x200 matmul),
     # not for the small arrays of a lecture (2 us without it)
     big = len(xs) > 2 or sum(np.size(x) for x in xs) > 4096
-    return np.einsum(",".join(ins) + "->" + out, *xs, optimize=big)
+    return np.einsum(",".join(ins) + "->" + out, *xs, optimize="greedy" if big else False)
 
 
 def contract(ins, out: str, operands):

@@ -140,6 +140,7 @@ def test_var_and_std_ddof_match_numpy():
         ("bA,Ab", [(2, 3), (3, 2)]),
         ("ij,ij->ij", [(3, 4), (3, 1)]),
         ("i j , j k -> i k", [(2, 3), (3, 4)]),
+        ("ij,jk->ik", [(70, 80), (80, 60)]),  # large: numpy's optimised contraction path
     ],
 )
 def test_einsum_matches_numpy(spec, shapes):
