@@ -15,6 +15,7 @@ from . import (
     viz,
 )
 from .activations import elu, gelu, leaky_relu, log_softmax, silu, softmax
+from .array_ops import cumsum, logsumexp, prod, squeeze, std, var
 from .dual import Dual
 from .extend import defjvp, defvjp, primitive
 from .functions import (  # noqa: A004
@@ -44,6 +45,7 @@ from .functions import (  # noqa: A004
 from .hessian_vectorised import hessian
 from .jacobians import jacfwd, jacrev
 from .joining import concatenate, stack
+from .linalg_ops import diag, einsum, outer
 from .modes import checkpoint, no_grad
 from .pytree import tree_flatten, tree_map, tree_unflatten
 from .scalar import Scalar
@@ -52,6 +54,15 @@ from .trace import Trace, trace
 from .transforms import grad, jvp, value_and_grad, vjp
 
 __all__ = [
+    "cumsum",
+    "diag",
+    "einsum",
+    "logsumexp",
+    "outer",
+    "prod",
+    "squeeze",
+    "std",
+    "var",
     "primitive",
     "defvjp",
     "defjvp",
