@@ -10,10 +10,12 @@ outputs is the output tree whose every leaf is replaced by the input tree, whose
 array of shape ``out_leaf.shape + in_leaf.shape`` (a float when both leaves are numbers). With a
 tuple ``argnums`` the input tree is the tuple of the selected arguments.
 
-``hessian(f)`` is ``jacfwd(jacrev(f))``: one reverse pass gives the gradient as a graph, and forward
-mode pushes one basis tangent per input entry through it, so an n-input Hessian costs n
-forward-plus-backward evaluations and no Hessian-sized graph. With a tuple ``argnums`` it returns
-the blocks ``H[i][j]`` (second derivatives with respect to arguments i and j), as JAX does.
+``hessian(f)`` here is ``jacfwd(jacrev(f))``: one reverse pass gives the gradient as a graph,
+and forward mode pushes one basis tangent per input entry through it, so an n-input Hessian costs
+n forward-plus-backward evaluations. ``ad.hessian`` is the vectorised one in
+:mod:`autograd_ref.hessian_vectorised`; it comes here for pytrees and nested calls. With a
+tuple ``argnums`` it returns the blocks ``H[i][j]`` (second derivatives with respect to arguments
+i and j), as JAX does.
 """
 
 from __future__ import annotations
