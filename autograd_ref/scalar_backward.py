@@ -24,8 +24,16 @@ _FREE_GROWTH = 1 << 16  # the list may always grow this far (a 512 kB list, scan
 _MAX_SLOTS = 1 << 22  # nodes older than this (in creation numbers) always wait in the heap
 
 
-def backward(root, seed: float = 1.0) -> None:
+_NO_STOP = 1 << 62  # a creation number no node reaches: prune nothing
+
+
+def backward(root, seed: float = 1.0, made_after: int | None = None) -> None:
     """The fused backward pass behind :meth:`Scalar.backward` (floats only).
+
+    ``made_after`` (a creation number from :func:`autograd_ref.scalar.creation_mark`): only nodes
+    made after it are visited or written to. ``ad.grad`` uses it: its inputs are fresh leaves, and
+    an older node cannot depend on them, so pruning older nodes loses nothing, and a Scalar the
+    function closes over keeps its ``.grad``.
 
     Nodes are processed newest first. A node created ``i`` operations before ``root`` lives in
     ``slots[i]``, so walking the list in index order is a topological order; no sort and no
@@ -40,10 +48,13 @@ def backward(root, seed: float = 1.0) -> None:
     waits in a heap instead, processed (oldest last) after the list; once the heap is in use the
     list stops growing, which keeps "list first, then heap" a topological order.
     """
+    stop = _NO_STOP if made_after is None else made_after
     if root._op is None:
-        root.grad += seed
+        if root._order < stop:
+            root.grad += seed
         return
     base = root._order
+    limit = stop - base  # slot index from which nodes are older than made_after
     root._g = seed
     slots = [None] * _FIRST_SLOTS
     slots[0] = root
@@ -90,31 +101,35 @@ def backward(root, seed: float = 1.0) -> None:
             # _g and are placed on their first contribution. (Written out twice: a loop over
             # the two inputs would cost a tuple and an iterator per node.)
             if a._op is None:
-                a.grad += ga
+                if a._order < stop:
+                    a.grad += ga
             else:
-                pg = a._g
-                if pg == 0.0:
-                    i = a._order - base
-                    if i < n:
-                        slots[i] = a
-                    else:
-                        n = _place_far(slots, deferred, a, i)
-                a._g = pg + ga
+                i = a._order - base
+                if i < limit:
+                    pg = a._g
+                    if pg == 0.0:
+                        if i < n:
+                            slots[i] = a
+                        else:
+                            n = _place_far(slots, deferred, a, i)
+                    a._g = pg + ga
             if b is None:
                 continue
             if b._op is None:
-                b.grad += gb
+                if b._order < stop:
+                    b.grad += gb
             else:
-                pg = b._g
-                if pg == 0.0:
-                    i = b._order - base
-                    if i < n:
-                        slots[i] = b
-                    else:
-                        n = _place_far(slots, deferred, b, i)
-                b._g = pg + gb
+                i = b._order - base
+                if i < limit:
+                    pg = b._g
+                    if pg == 0.0:
+                        if i < n:
+                            slots[i] = b
+                        else:
+                            n = _place_far(slots, deferred, b, i)
+                    b._g = pg + gb
         if deferred:
-            _backward_deferred(deferred)
+            _backward_deferred(deferred, stop)
     except BaseException:
         # Interrupted (Ctrl-C): restore the invariant _g == 0.0, so that the next pass is right.
         for node in slots:
@@ -139,7 +154,7 @@ def _place_far(slots: list, deferred: list, node, i: int) -> int:
     return n
 
 
-def _backward_deferred(heap: list) -> None:
+def _backward_deferred(heap: list, stop: int = _NO_STOP) -> None:
     """Finish a backward pass with the nodes that were too old for the slot list (rare)."""
     last = None
     while heap:
@@ -153,6 +168,8 @@ def _backward_deferred(heap: list) -> None:
         parents = node._parents
         grads = node._op.pullback(g, tuple(p.value for p in parents), node.value, node._aux)
         for p, gp in zip(parents, grads, strict=True):
+            if p._order >= stop:
+                continue  # made before the pass's made_after: not ours to write
             if p._op is None:
                 p.grad += gp
             else:
@@ -206,41 +223,3 @@ def backprop(root, seed, create_graph: bool) -> list:
         for parent, gp in zip(parents, grads, strict=True):
             parent._g = parent._g + gp
     return order
-
-
-def made_after(out, start: int) -> bool:
-    """Whether every node ``out`` depends on was created after creation number ``start``.
-
-    Then :meth:`Scalar.backward` (the fused pass, several times faster than the table pass) may
-    run: the ``.grad`` it adds to every node it reaches lands on nodes nobody else holds. A node
-    made before (a Scalar that ``f`` closes over, or one handed in by the caller) must keep its
-    ``.grad``, so then the table pass is used. The walk marks visited nodes in a bytearray indexed
-    by creation number (no set of ids), so it costs a fraction of the backward pass itself.
-    """
-    top = out._order
-    if top >= start:
-        return False
-    seen = bytearray(start - top)
-    stack = [out]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        a = node._a
-        if a is None:
-            continue
-        i = start - a._order
-        if i <= 0:
-            return False
-        if a._op is not None and not seen[i - 1]:
-            seen[i - 1] = 1
-            push(a)
-        b = node._b
-        if b is None:
-            continue
-        i = start - b._order
-        if i <= 0:
-            return False
-        if b._op is not None and not seen[i - 1]:
-            seen[i - 1] = 1
-            push(b)
-    return True

@@ -18,7 +18,7 @@ as soon as an array or a Tensor appears among the arguments, it runs on :class:`
 (numbers become 0-d Tensors and their gradients floats again). ``vjp`` and the Jacobians use reverse
 mode on Tensors; ``jvp`` pushes tangents forward through each primitive's JVP rule and records no
 reverse graph. Outside any other transform, ``grad`` on Scalars uses the fused backward pass of
-:meth:`Scalar.backward` (the fast one; see :func:`_fresh_graph`).
+:meth:`Scalar.backward`, visiting only the nodes this call made (``made_after``).
 
 Nesting. While a transform evaluates its function, every transform called inside builds its
 result from differentiable operations, so the outer transform can differentiate it again:
@@ -41,7 +41,7 @@ from .leaves import forward_leaf
 from .pytree import flatten_like, tree_flatten, tree_unflatten
 from .scalar import Scalar, creation_mark, linked_input
 from .scalar_backward import backprop as scalar_backprop
-from .scalar_backward import made_after
+from .scalar_backward import backward as fused_backward
 from .tensor import (
     Tensor,
     as_data,
@@ -179,8 +179,10 @@ def _scalargradients(out, inputs: list[Scalar], create_graph: bool, start: int) 
             f"{out!r:.80}. Return one number (for example a sum of squares), or use jacfwd or "
             f"jacrev for functions with several outputs.{hint}"
         )
-    if not create_graph and made_after(out, start):
-        out.backward()  # the fused pass; every node it writes .grad to was made by this call
+    if not create_graph:
+        # the fused pass, visiting only nodes made by this call: older ones cannot depend on the
+        # fresh inputs, and a Scalar f closes over keeps its .grad
+        fused_backward(out, 1.0, made_after=start)
         return [x.grad for x in inputs]
     order = scalar_backprop(out, 1.0, create_graph=create_graph)
     grads = [x._g for x in inputs]

@@ -355,7 +355,9 @@ def expected_grad_old_interior(x: float) -> float:
 def test_far_older_interior_node_goes_through_the_heap(monkeypatch):
     calls = []
     original = SB._backward_deferred
-    monkeypatch.setattr(SB, "_backward_deferred", lambda heap: calls.append(1) or original(heap))
+    monkeypatch.setattr(
+        SB, "_backward_deferred", lambda heap, stop: calls.append(1) or original(heap, stop)
+    )
     x, c, y = graph_with_old_interior_node(SB._FREE_GROWTH + 10)
     y.backward()
     assert calls, "the old node should have been deferred to the heap"

@@ -198,19 +198,28 @@ def chain(x, steps=200):
     return y
 
 
-def test_grad_on_a_fresh_scalar_graph_uses_backward_and_matches_the_table_pass(monkeypatch):
-    anchor = ad.Scalar(0.0)  # made before the call: grad must use the table pass
-    table = ad.grad(lambda x: chain(anchor + x))(0.4)
+def test_grad_on_scalars_uses_the_fused_pass_and_matches_the_table_pass(monkeypatch):
+    """ad.grad on floats runs the fused pass, pruned to the nodes the call made; it gives exactly
+    what the table-only pass gives, and a Scalar made before the call keeps its .grad."""
+    from autograd_ref import scalar_backward, transforms
+
     calls = []
-    original = ad.Scalar.backward
+    original = scalar_backward.backward
 
-    def counting(self):
-        calls.append(self)
-        return original(self)
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("made_after"))
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(ad.Scalar, "backward", counting)
-    fused = ad.grad(chain)(0.4)
-    assert len(calls) == 1  # the fused pass ran, once
+    monkeypatch.setattr(transforms, "fused_backward", counting)
+    anchor = ad.Scalar(0.0)  # made before the call
+    fused = ad.grad(lambda x: chain(anchor + x))(0.4)
+    assert len(calls) == 1 and calls[0] is not None  # the fused pass ran once, pruned
+    assert anchor.grad == 0.0
+    x = ad.Scalar(0.4)
+    order = scalar_backward.backprop(chain(anchor + x), 1.0, create_graph=False)
+    table = x._g
+    for node in order:
+        node._g = 0.0
     assert fused == table  # both passes apply the same rules in the same order
     assert fused == pytest.approx(fd.central_difference(chain, 0.4), rel=1e-7)
 
