@@ -32,36 +32,13 @@ from .joining import stack
 from .primitives import getitem, reshape, total, transpose
 from .rules import Rule, as_float_array, call, is_ad_value, register
 from .tensor import Tensor
+from .tensor_args import normalize_axes
 
 _PLAIN = (np.ndarray, np.generic, float, int)
 Axis = int | tuple[int, ...] | None
 
 
 # --------------------------------------------------------------------------- argument checks
-def normalize_axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
-    """``axis`` as a sorted tuple of non-negative axes (None stays None: every axis).
-
-    Raises a ValueError naming the function and the valid range for an axis out of range, and
-    for a repeated axis.
-    """
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{name}: axis must be an integer, a tuple of them, or None; got {a!r}")
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(
-                f"{name}: axis {a} is out of range for an input with {ndim} axes; use an integer "
-                f"from {-ndim} to {ndim - 1}, a tuple of them, or None for all axes."
-            )
-        out.append(int(a) % max(ndim, 1))
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: axis {axis!r} names an axis twice; name each axis once.")
-    return tuple(sorted(out)) if ndim else ()  # a 0-d input has no axis to reduce, as in numpy
-
-
 def array_input(x, name: str, number_ok: bool = False):
     """``x`` itself if it is a Tensor, a list of Tensors stacked into one, else ``x`` as a
     float64 numpy array.
@@ -377,7 +354,6 @@ __all__ = [
     "cumsum",
     "keep_shape",
     "logsumexp",
-    "normalize_axes",
     "prod",
     "products_of_others",
     "squeeze",

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._checks import operand_error, to_float
 from .elementwise import ADD, DIV, MUL, NEG, POW, POW_CONST, SUB, UNARY
-from .rules import Rule, register_ad_type
+from .rules import Rule, register_ad_type, unary_method
 
 _new = object.__new__
 
@@ -167,14 +167,5 @@ for _name, _rule, _symbol in (("add", ADD, "+"), ("sub", SUB, "-"), ("mul", MUL,
     setattr(Dual, f"__r{_name}__", _rop)
 
 
-def _unary_method(rule: Rule):
-    def method(self):
-        return self.__ad_apply__(rule, (self,))
-
-    method.__name__ = method.__qualname__ = rule.name
-    method.__doc__ = rule.doc
-    return method
-
-
 for _rule in UNARY:
-    setattr(Dual, _rule.name, _unary_method(_rule))
+    setattr(Dual, _rule.name, unary_method(_rule))

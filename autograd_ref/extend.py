@@ -90,17 +90,7 @@ def defvjp(fun: Callable, *vjp_makers: Callable | None, argnums: tuple[int, ...]
     cotangent of its input given the output's cotangent ``g`` (HIPS autograd's signature). Pass
     None for an input that is not differentiable; ``argnums`` lists the inputs the makers are for.
     """
-    rule = _rule_of(fun, "defvjp")
-    positions = tuple(range(len(vjp_makers))) if argnums is None else tuple(argnums)
-    if len(positions) != len(vjp_makers):
-        raise ValueError(
-            f"defvjp: {len(vjp_makers)} rule(s) for argnums {positions}; give one per position."
-        )
-    rules: list[Callable] = list(_pad(rule, "vjp", max(positions, default=-1) + 1))
-    for i, maker in zip(positions, vjp_makers, strict=True):
-        if maker is not None:
-            rules[i] = _vjp_from_maker(maker, i)
-    rule.vjp = tuple(rules)
+    _define(fun, "vjp", vjp_makers, argnums, _vjp_from_maker)
 
 
 def defjvp(fun: Callable, *jvp_funs: Callable | None, argnums: tuple[int, ...] | None = None):
@@ -109,17 +99,22 @@ def defjvp(fun: Callable, *jvp_funs: Callable | None, argnums: tuple[int, ...] |
     Each is called as ``jvp(g, ans, *args, **kwargs)`` with ``g`` the tangent of its input and
     returns that input's contribution to the output's tangent (HIPS autograd's signature).
     """
-    rule = _rule_of(fun, "defjvp")
-    positions = tuple(range(len(jvp_funs))) if argnums is None else tuple(argnums)
-    if len(positions) != len(jvp_funs):
+    _define(fun, "jvp", jvp_funs, argnums, lambda jvp, i: _jvp_from_fun(jvp))
+
+
+def _define(fun: Callable, kind: str, given: tuple, argnums, make: Callable) -> None:
+    """Set the row's per-input ``kind`` rules from ``given`` (one per position in ``argnums``)."""
+    rule = _rule_of(fun, f"def{kind}")
+    positions = tuple(range(len(given))) if argnums is None else tuple(argnums)
+    if len(positions) != len(given):
         raise ValueError(
-            f"defjvp: {len(jvp_funs)} rule(s) for argnums {positions}; give one per position."
+            f"def{kind}: {len(given)} rule(s) for argnums {positions}; give one per position."
         )
-    rules: list[Callable] = list(_pad(rule, "jvp", max(positions, default=-1) + 1))
-    for i, jvp in zip(positions, jvp_funs, strict=True):
-        if jvp is not None:
-            rules[i] = _jvp_from_fun(jvp)
-    rule.jvp = tuple(rules)
+    rules = list(_pad(rule, kind, max(positions, default=-1) + 1))
+    for i, user_rule in zip(positions, given, strict=True):
+        if user_rule is not None:
+            rules[i] = make(user_rule, i)
+    setattr(rule, kind, tuple(rules))
 
 
 # --------------------------------------------------------------------------------- helpers

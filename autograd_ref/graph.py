@@ -19,10 +19,12 @@ import numpy as np
 from . import recording as R
 
 
-def topological_order(root, stop: set[int] | None = None) -> list:
+def topological_order(root, stop: set[int] | None = None, counts_down: bool = False) -> list:
     """Every recorded node ``root`` depends on, outputs first; iterative, so depth is unlimited.
 
     Nodes whose ``id`` is in ``stop`` are included but not looked through (a transform's inputs).
+    ``counts_down``: the nodes' creation numbers decrease with time (Scalar's do), so the newest
+    come first in ascending order.
     """
     seen = {id(root)}
     order = [root]
@@ -37,7 +39,7 @@ def topological_order(root, stop: set[int] | None = None) -> list:
                 mark(id(parent))
                 keep(parent)
                 push(parent)
-    order.sort(key=_creation_order, reverse=True)
+    order.sort(key=_creation_order, reverse=not counts_down)
     return order
 
 

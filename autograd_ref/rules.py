@@ -169,6 +169,17 @@ def call(rule: Rule, args: tuple, aux=None):
     return evaluate_plain(rule, args, aux)
 
 
+def unary_method(rule: Rule):
+    """``x.exp()`` & co. for a value type: the one-input row applied through ``__ad_apply__``."""
+
+    def method(self):
+        return self.__ad_apply__(rule, (self,))
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = rule.doc
+    return method
+
+
 def evaluate_plain(rule: Rule, args: tuple, aux=None):
     """``rule`` on floats, complex numbers or arrays: what ``ad.exp(2.0)`` returns."""
     kinds = {_kind(a, rule.name) for a in args}
@@ -224,4 +235,5 @@ __all__ = [
     "missing_rule",
     "register",
     "register_ad_type",
+    "unary_method",
 ]

@@ -90,6 +90,7 @@ class Scalar:
     # node instead of two halves the allocations and the garbage collector's work. _g is the
     # cotangent accumulated during a backward pass; it is 0.0 outside one.
     __slots__ = ("value", "grad", "_a", "_b", "_op", "_aux", "_order", "_g", "__weakref__")
+    requires_grad = True  # every Scalar node takes part in differentiation (the graph module asks)
 
     def __init__(self, value, _parents: tuple = (), _op: Rule | None = None, _aux=None):
         self.value: float = value if type(value) is float else to_float(value, "Scalar")

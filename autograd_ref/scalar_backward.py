@@ -15,9 +15,9 @@ gradient ``grad`` and, during a pass, its accumulated cotangent ``_g`` (0.0 outs
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from operator import attrgetter
 
 from .elementwise import ADD, EXP, MUL, RELU, SIGMOID, SUB, TANH
+from .graph import topological_order as graph_order
 
 _FIRST_SLOTS = 64  # initial length of the slot list of a backward pass (it grows as needed)
 _FREE_GROWTH = 1 << 16  # the list may always grow this far (a 512 kB list, scanned in ~1 ms)
@@ -180,23 +180,11 @@ def _backward_deferred(heap: list, stop: int = _NO_STOP) -> None:
 
 
 def topological_order(root) -> list:
-    """Every node ``root`` depends on, outputs before inputs; iterative, so depth is unlimited."""
-    seen = {id(root)}
-    order = [root]
-    stack = [root]
-    pop, push, keep, mark = stack.pop, stack.append, order.append, seen.add
-    while stack:
-        node = pop()
-        for parent in (node._a, node._b):
-            if parent is not None and id(parent) not in seen:
-                mark(id(parent))
-                keep(parent)
-                push(parent)
-    order.sort(key=_order_key)  # creation numbers count down: newest (outputs) first
-    return order
+    """Every node ``root`` depends on, outputs before inputs (the graph module's one sort)."""
+    return graph_order(root, counts_down=True)
 
 
-_order_key = attrgetter("_order")
+
 
 
 def backprop(root, seed, create_graph: bool) -> list:

@@ -89,20 +89,27 @@ def check_no_numpy_extras(name: str, extras: dict) -> None:
 
 
 def normalize_axes(axis, ndim: int, name: str) -> tuple[int, ...] | None:
+    """``axis`` as a sorted tuple of non-negative axes (None stays None: every axis).
+
+    Raises a ValueError naming the function and the valid range for an axis out of range, and
+    for a repeated axis.
+    """
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name}: axis must be an integer, a tuple of them, or None; got {a!r}")
+        if not -ndim <= a < max(ndim, 1):
             raise ValueError(
-                f"{name}: axis {a!r} is out of range for a Tensor with {ndim} axes; use an "
-                f"integer from {-ndim} to {ndim - 1}, a tuple of them, or None for all."
+                f"{name}: axis {a} is out of range for an input with {ndim} axes; use an integer "
+                f"from {-ndim} to {ndim - 1}, a tuple of them, or None for all axes."
             )
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise ValueError(f"{name}: axis {axis!r} repeats an axis")
-    return tuple(sorted(out))
+        raise ValueError(f"{name}: axis {axis!r} names an axis twice; name each axis once.")
+    return tuple(sorted(out)) if ndim else ()  # a 0-d input has no axis to reduce, as in numpy
 
 
 def clean_index(index):

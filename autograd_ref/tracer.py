@@ -11,7 +11,7 @@ import numbers
 from itertools import count
 
 from .elementwise import UNARY
-from .rules import TABLE, Rule, register_ad_type
+from .rules import TABLE, Rule, register_ad_type, unary_method
 
 
 class Tape:
@@ -167,14 +167,5 @@ class Tracer:
         return f"<traced value {self.value!r}>"
 
 
-def _unary_method(rule: Rule):
-    def method(self):
-        return self.__ad_apply__(rule, (self,))
-
-    method.__name__ = method.__qualname__ = rule.name
-    method.__doc__ = rule.doc
-    return method
-
-
 for _rule in UNARY:
-    setattr(Tracer, _rule.name, _unary_method(_rule))
+    setattr(Tracer, _rule.name, unary_method(_rule))
