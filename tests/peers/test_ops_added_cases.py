@@ -4,7 +4,7 @@ prod, cumsum, var, std, sign, sinh, cosh, arcsin, arccos, arctan, squeeze, outer
 Written against the intended API (``ad.minimum(a, b)``, ``ad.clip(x, lo, hi)``,
 ``ad.logsumexp(x, axis, keepdims)``, elementwise ``ad.log1p`` ... on floats, arrays, Scalar, Dual
 and Tensor; Tensor methods ``prod``, ``cumsum``, ``var``, ``std``, ``squeeze``; ``ad.outer``,
-``ad.diag``, ``ad.einsum``). They fail until those land. Checks as in gradcheck.py.
+``ad.diag``, ``ad.einsum``). Checks as in gradcheck.py.
 """
 
 from __future__ import annotations
