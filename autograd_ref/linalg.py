@@ -1,24 +1,20 @@
 """``numpy.linalg`` as rows of the rule table: ``inv``, ``det``, ``slogdet``, ``solve``,
 ``cholesky``, ``eigh``, and ``norm`` (a composition of existing rows).
 
-Every function takes numpy arrays (and returns numpy) or :class:`~autograd_ref.Tensor` values
-(and returns Tensors that ``backward``, ``grad``, ``jvp`` and ``hessian`` differentiate). Like
-numpy, they act on the last two axes, so a stack of matrices of shape ``(..., n, n)`` is handled
-matrix by matrix. The derivative rules are written with matrix products, ``swap_last`` and these
-functions themselves, so a gradient is itself differentiable (Hessians, ``grad`` of ``grad``):
+They take numpy arrays (returning numpy) or :class:`~autograd_ref.Tensor` values, and act on the
+last two axes, so a stack ``(..., n, n)`` is done matrix by matrix. The rules are written with
+``@``, ``swap_last`` and these functions, so a gradient is differentiable again (``hessian``):
 
 * ``inv``: ``d(A^-1) = -A^-1 dA A^-1``, so the cotangent is ``-A^-T G A^-T``.
 * ``det``: ``d det A = det A * tr(A^-1 dA)`` (Jacobi's formula): cotangent ``g det A A^-T``.
   ``slogdet`` gives ``log|det A|`` the cotangent ``g A^-T``; its sign is a constant.
 * ``solve(A, B) = A^-1 B``: ``B``'s cotangent is ``solve(A^T, G)`` and ``A``'s is minus that
   times the solution transposed (a vector ``b`` is solved as a one-column matrix).
-* ``cholesky`` and ``eigh`` take *symmetric* matrices, and are differentiated as functions of the
-  symmetric part ``(A + A^T) / 2``: their cotangents are symmetric and their JVPs symmetrise the
-  tangent. That is the convention of HIPS autograd and JAX, and the only one under which the
-  derivative does not depend on which triangle the LAPACK routine happens to read.
-* ``cholesky``: ``dL = L Phi(L^-1 dA L^-T)``, with ``Phi`` taking the lower triangle and halving
-  the diagonal; the cotangent is its adjoint (Murray 2016, "Differentiation of the Cholesky
-  decomposition").
+* ``cholesky`` and ``eigh`` take *symmetric* matrices and are differentiated as functions of
+  ``(A + A^T) / 2`` (symmetric cotangents, symmetrised tangents), as in HIPS autograd and JAX:
+  then the derivative does not depend on which triangle LAPACK reads.
+* ``cholesky``: ``dL = L Phi(L^-1 dA L^-T)``, ``Phi`` taking the lower triangle with half the
+  diagonal; the cotangent is its adjoint (Murray 2016, "Differentiation of the Cholesky ...").
 * ``eigh``: with ``A = V diag(w) V^T`` and ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal,
   ``dw = diag(V^T dA V)`` and ``dV = V (F * (V^T dA V))``. This needs distinct eigenvalues: at a
   repeated one the eigenvectors are not a function of ``A`` (any rotation of them will do).
@@ -80,13 +76,23 @@ _NOT_PD = "the matrix, or one in the stack, is not positive definite: cholesky n
 matrix with positive eigenvalues; adding a small multiple of the identity often helps"
 
 
+def _call(rule: Rule, args: tuple, aux=None):
+    """``call``, but a LinAlgError that Tensor's shape message replaced is raised as it was."""
+    try:
+        return call(rule, args, aux)
+    except ValueError as err:
+        if isinstance(err.__context__, LinAlgError) and not isinstance(err, LinAlgError):
+            raise err.__context__ from None
+        raise
+
+
 # ------------------------------------------------- helpers: numpy on arrays, rows on Tensors
 def _plain(*xs) -> bool:
     return all(isinstance(x, _PLAIN) for x in xs)
 
 
 def _inv(a):
-    return np.linalg.inv(a) if _plain(a) else call(INV, (a,))
+    return _lapack(np.linalg.inv, a, "inv", _SINGULAR) if _plain(a) else call(INV, (a,))
 
 
 def _solve(a, b):
@@ -110,7 +116,7 @@ def _scale_matrices(s, m):
     return reshape(s, tuple(np.shape(s) if _plain(s) else s.shape) + (1, 1)) * m
 
 
-def _sym(t):
+def _sym(t):  # the symmetric part
     return (t + swap_last(t)) * 0.5
 
 
@@ -230,7 +236,7 @@ def inv(a):
     """
     a = array_input(a, "inv")
     _square(a, "inv")
-    return call(INV, (a,))
+    return _call(INV, (a,))
 
 
 def det(a):
@@ -241,7 +247,7 @@ def det(a):
     """
     a = array_input(a, "det")
     _square(a, "det")
-    return call(DET, (a,))
+    return _call(DET, (a,))
 
 
 def slogdet(a) -> tuple:
@@ -253,7 +259,7 @@ def slogdet(a) -> tuple:
     a = array_input(a, "slogdet")
     _square(a, "slogdet")
     sign = np.linalg.slogdet(constant(a))[0]
-    return sign, call(SLOGDET, (a,))
+    return sign, _call(SLOGDET, (a,))
 
 
 def solve(a, b):
@@ -272,9 +278,9 @@ def solve(a, b):
             f"(stack of) matrix with {n} rows, shape (..., {n}, k); got shape {shape}."
         )
     if len(shape) == 1:
-        x = call(SOLVE, (a, reshape(b, (n, 1))))
+        x = _call(SOLVE, (a, reshape(b, (n, 1))))
         return reshape(x, tuple(x.shape[:-1]))
-    return call(SOLVE, (a, b))
+    return _call(SOLVE, (a, b))
 
 
 def cholesky(a):
@@ -287,7 +293,7 @@ def cholesky(a):
     a = array_input(a, "cholesky")
     _square(a, "cholesky")
     _check_symmetric(a, "cholesky")
-    return call(CHOLESKY, (a,))
+    return _call(CHOLESKY, (a,))
 
 
 def eigh(a, UPLO: str = "L") -> tuple:  # noqa: N803  (numpy's name)
@@ -303,7 +309,7 @@ def eigh(a, UPLO: str = "L") -> tuple:  # noqa: N803  (numpy's name)
     if UPLO not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U' (which triangle to read); got {UPLO!r}")
     _check_symmetric(a, "eigh")
-    return _unpack_eigh(call(EIGH, (a,), UPLO))
+    return _unpack_eigh(_call(EIGH, (a,), UPLO))
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002  (numpy's name)
@@ -331,10 +337,9 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002  (numpy'
         axes = tuple(int(a) % nd for a in axes)
         if len(set(axes)) != len(axes):
             raise ValueError(f"norm: the two axes must differ; got {axis!r}")
-    if ord is None or ord == "fro" and len(axes) == 2:
-        _check_ord(ord, axes)
-        return _finish(sqrt(total(x * x, axes, True)), axes, keepdims)
     _check_ord(ord, axes)
+    if ord is None or ord in (2, "fro"):  # (matrix 2-norms and vector 'fro' are refused above)
+        return _finish(sqrt(total(x * x, axes, True)), axes, keepdims)
     if len(axes) == 1:
         return _finish(_vector_norm(x, ord, axes), axes, keepdims)
     row, col = axes
@@ -344,8 +349,6 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002  (numpy'
 
 
 def _vector_norm(x, ord, axes):
-    if ord == 2:
-        return sqrt(total(x * x, axes, True))
     if ord == 1:
         return total(abs(x), axes, True)
     if ord in (np.inf, -np.inf):
@@ -381,19 +384,5 @@ ad.linalg does not differentiate)"
         raise ValueError(f"norm: ord={ord!r} is not supported for a {kind} norm; use {hint}.")
 
 
-__all__ = [
-    "CHOLESKY",
-    "DET",
-    "EIGH",
-    "INV",
-    "SLOGDET",
-    "SOLVE",
-    "LinAlgError",
-    "cholesky",
-    "det",
-    "eigh",
-    "inv",
-    "norm",
-    "slogdet",
-    "solve",
-]
+__all__ = ["CHOLESKY", "DET", "EIGH", "INV", "SLOGDET", "SOLVE", "LinAlgError", "cholesky", "det",
+           "eigh", "inv", "norm", "slogdet", "solve"]  # fmt: skip
