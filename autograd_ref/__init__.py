@@ -8,6 +8,7 @@ tests compare students' work against it.
 from . import (
     data,
     finite_diff,
+    linalg,
     nn,
     optim,
     pytree,
@@ -95,6 +96,7 @@ __all__ = [
     "jacrev",
     "jvp",
     "leaky_relu",
+    "linalg",
     "log",
     "log_softmax",
     "maximum",
