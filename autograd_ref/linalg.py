@@ -76,16 +76,6 @@ _NOT_PD = "the matrix, or one in the stack, is not positive definite: cholesky n
 matrix with positive eigenvalues; adding a small multiple of the identity often helps"
 
 
-def _call(rule: Rule, args: tuple, aux=None):
-    """``call``, but a LinAlgError that Tensor's shape message replaced is raised as it was."""
-    try:
-        return call(rule, args, aux)
-    except ValueError as err:
-        if isinstance(err.__context__, LinAlgError) and not isinstance(err, LinAlgError):
-            raise err.__context__ from None
-        raise
-
-
 # ------------------------------------------------- helpers: numpy on arrays, rows on Tensors
 def _plain(*xs) -> bool:
     return all(isinstance(x, _PLAIN) for x in xs)
@@ -236,7 +226,7 @@ def inv(a):
     """
     a = array_input(a, "inv")
     _square(a, "inv")
-    return _call(INV, (a,))
+    return call(INV, (a,))
 
 
 def det(a):
@@ -247,7 +237,7 @@ def det(a):
     """
     a = array_input(a, "det")
     _square(a, "det")
-    return _call(DET, (a,))
+    return call(DET, (a,))
 
 
 def slogdet(a) -> tuple:
@@ -259,7 +249,7 @@ def slogdet(a) -> tuple:
     a = array_input(a, "slogdet")
     _square(a, "slogdet")
     sign = np.linalg.slogdet(constant(a))[0]
-    return sign, _call(SLOGDET, (a,))
+    return sign, call(SLOGDET, (a,))
 
 
 def solve(a, b):
@@ -278,9 +268,9 @@ def solve(a, b):
             f"(stack of) matrix with {n} rows, shape (..., {n}, k); got shape {shape}."
         )
     if len(shape) == 1:
-        x = _call(SOLVE, (a, reshape(b, (n, 1))))
+        x = call(SOLVE, (a, reshape(b, (n, 1))))
         return reshape(x, tuple(x.shape[:-1]))
-    return _call(SOLVE, (a, b))
+    return call(SOLVE, (a, b))
 
 
 def cholesky(a):
@@ -293,7 +283,7 @@ def cholesky(a):
     a = array_input(a, "cholesky")
     _square(a, "cholesky")
     _check_symmetric(a, "cholesky")
-    return _call(CHOLESKY, (a,))
+    return call(CHOLESKY, (a,))
 
 
 def eigh(a, UPLO: str = "L") -> tuple:  # noqa: N803  (numpy's name)
@@ -309,7 +299,7 @@ def eigh(a, UPLO: str = "L") -> tuple:  # noqa: N803  (numpy's name)
     if UPLO not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U' (which triangle to read); got {UPLO!r}")
     _check_symmetric(a, "eigh")
-    return _unpack_eigh(_call(EIGH, (a,), UPLO))
+    return _unpack_eigh(call(EIGH, (a,), UPLO))
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002  (numpy's name)

@@ -94,6 +94,8 @@ def apply1(prim: Rule, x: Tensor, aux=None) -> Tensor:
     """Evaluate a one-input primitive and record it (the hot path: keep it short)."""
     try:
         data = prim.value((x._data,), aux)
+    except np.linalg.LinAlgError:
+        raise  # a singular matrix: numpy's message, not a shape complaint
     except ValueError as err:
         raise shape_error(prim, (x,), aux, err) from None
     out = _new(Tensor)
@@ -120,6 +122,8 @@ def apply2(prim: Rule, a: Tensor, b: Tensor, aux=None) -> Tensor:
     """Evaluate a two-input primitive and record it."""
     try:
         data = prim.value((a._data, b._data), aux)
+    except np.linalg.LinAlgError:
+        raise  # a singular matrix: numpy's message, not a shape complaint
     except ValueError as err:
         raise shape_error(prim, (a, b), aux, err) from None
     out = _new(Tensor)
@@ -146,6 +150,8 @@ def apply(prim: Rule, xs: tuple[Tensor, ...], aux=None) -> Tensor:
     """Evaluate any primitive on Tensors ``xs`` and record it: the general form of the above."""
     try:
         data = prim.value(tuple(x._data for x in xs), aux)
+    except np.linalg.LinAlgError:
+        raise  # a singular matrix: numpy's message, not a shape complaint
     except ValueError as err:
         raise shape_error(prim, xs, aux, err) from None
     out = make_tensor(data if type(data) is _ndarray else np.asarray(data, dtype=_float64))
