@@ -21,6 +21,7 @@ import pytest
 
 import autograd_ref as ad
 from autograd_ref import elementwise as E
+from autograd_ref import elementwise_extra as X
 from autograd_ref.rules import Rule
 
 H = 1e-6
@@ -34,11 +35,22 @@ POINTS: dict[str, tuple[float, ...]] = {
     "relu": (0.7,), "sqrt": (0.7,), "abs": (-0.7,), "log1p": (0.7,), "expm1": (0.7,),
     "sinh": (0.7,), "cosh": (0.7,), "arcsin": (0.4,), "arccos": (0.4,), "arctan": (0.7,),
     "sign": (-0.7,),
+    # elementwise_extra
+    "log2": (0.7,), "log10": (0.7,), "exp2": (0.7,), "square": (-0.7,), "reciprocal": (-0.7,),
+    "cbrt": (-0.7,), "deg2rad": (0.7,), "rad2deg": (0.7,), "sinc": (0.7,), "floor": (0.7,),
+    "ceil": (-0.7,), "rint": (1.3,), "trunc": (-1.3,), "arctan2": (0.7, -1.3),
+    "hypot": (0.7, -1.3), "logaddexp": (0.7, -1.3), "logaddexp2": (0.7, -1.3),
+    "mod": (1.7, 0.6), "fmod": (-1.7, 0.6),
 }  # fmt: skip
 
 AUX = {"pow_const": 2.5, "clip": (-1.0, 1.0)}
 
-ROWS = [r for r in vars(E).values() if isinstance(r, Rule) and r.scalar is not None]
+ROWS = [
+    r
+    for module in (E, X)
+    for r in vars(module).values()
+    if isinstance(r, Rule) and r.scalar is not None
+]
 IDS = [r.name for r in ROWS]
 
 
