@@ -103,13 +103,11 @@ def _positive_only(fn: Callable) -> Callable:
     return f
 
 
-def _sinc_f(x: float) -> float:
+def _sinc_fast(x: float) -> float:
     if x == 0.0:
         return 1.0
-    if not math.isfinite(x):
-        return 0.0 if x == x else x
     y = math.pi * x
-    return math.sin(y) / y
+    return math.sin(y) / y  # math.sin(inf) raises: numpy's nan and warning instead
 
 
 def _mod_f(a: float, b: float) -> float:
@@ -131,7 +129,7 @@ FLOAT: dict[str, Callable] = {
     "cbrt": _float_form(np.cbrt, "cbrt", math.cbrt),
     "deg2rad": _float_form(np.deg2rad, "deg2rad", math.radians),
     "rad2deg": _float_form(np.rad2deg, "rad2deg", math.degrees),
-    "sinc": _sinc_f,
+    "sinc": _float_form(np.sinc, "sinc", _sinc_fast),
     "floor": _float_form(np.floor, "floor", _finite_only(lambda x: float(math.floor(x)))),
     "ceil": _float_form(np.ceil, "ceil", _finite_only(lambda x: float(math.ceil(x)))),
     "rint": _float_form(np.rint, "rint", _finite_only(lambda x: float(round(x)))),  # half to even
