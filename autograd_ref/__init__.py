@@ -8,6 +8,7 @@ tests compare students' work against it.
 from . import (
     data,
     finite_diff,
+    linalg,
     nn,
     optim,
     pytree,
@@ -137,6 +138,7 @@ __all__ = [
     "jacrev",
     "jvp",
     "leaky_relu",
+    "linalg",
     "log",
     "log_softmax",
     "maximum",

@@ -90,6 +90,33 @@ def distinct(shape, rng):
     return (rng.permutation(n) * 0.1 + rng.uniform(0, 0.01, n)).reshape(shape) - 0.05 * n
 
 
+def well_conditioned(shape, rng):
+    """A (stack of) square matrix near 3 I: invertible, with no eigenvalue near 0."""
+    return rng.normal(size=shape) + 3.0 * np.eye(shape[-1])
+
+
+def flipped(shape, rng):
+    """Minus a well-conditioned matrix: a negative determinant for odd sizes."""
+    return -well_conditioned(shape, rng)
+
+
+def sym(a):
+    """The symmetric part (a + a^T) / 2 of a (stack of) matrix Tensor."""
+    n = a.ndim
+    return (a + a.transpose(*range(n - 2), n - 1, n - 2)) * 0.5
+
+
+def spd(a):
+    """A symmetric positive definite matrix from any (stack of) 3 x 3 Tensor near 0."""
+    return sym(a) + 4.0 * np.eye(a.shape[-1])
+
+
+def eigh_parts(a, uplo="L"):
+    """eigh of sym(a) as one Tensor: the eigenvalues and the sign-free squares of the vectors."""
+    w, v = ad.linalg.eigh(sym(a), uplo)
+    return ad.concatenate([w.reshape(-1), (v * v).reshape(-1)])
+
+
 @dataclass
 class Case:
     """One way to exercise a primitive: a Tensor function of some inputs and their samplers."""
@@ -295,4 +322,72 @@ CASES = [
     Case("scatter", "diag of a vector, k=-1", lambda x: ad.diag(x, k=-1), [(3,)]),
     Case("getitem", "diag of a matrix", ad.diag, [(3, 4)]),
     Case("getitem", "diag of a matrix, k=1", lambda x: ad.diag(x, 1), [(4, 3)]),
+    # linalg: rows (inv, det, slogdet, solve, cholesky, eigh) and norm (a composition, filed
+    # under the rows it is built on)
+    Case("inv", "inv (3,3)", ad.linalg.inv, [(3, 3)], [well_conditioned]),
+    Case("inv", "inv stack (2,3,3)", ad.linalg.inv, [(2, 3, 3)], [well_conditioned]),
+    Case("det", "det (3,3)", ad.linalg.det, [(3, 3)], [well_conditioned]),
+    Case("det", "det stack (2,3,3)", ad.linalg.det, [(2, 3, 3)], [well_conditioned]),
+    Case("det", "det < 0", ad.linalg.det, [(3, 3)], [flipped]),
+    Case(
+        "slogdet", "slogdet (3,3)", lambda a: ad.linalg.slogdet(a)[1], [(3, 3)], [well_conditioned]
+    ),
+    Case("slogdet", "slogdet, det < 0", lambda a: ad.linalg.slogdet(a)[1], [(3, 3)], [flipped]),
+    Case(
+        "slogdet",
+        "slogdet stack",
+        lambda a: ad.linalg.slogdet(a)[1],
+        [(2, 3, 3)],
+        [well_conditioned],
+    ),
+    Case(
+        "solve", "solve (3,3),(3,2)", ad.linalg.solve, [(3, 3), (3, 2)], [well_conditioned, normal]
+    ),
+    Case("solve", "solve (3,3),(3,)", ad.linalg.solve, [(3, 3), (3,)], [well_conditioned, normal]),
+    Case(
+        "solve", "solve stacks", ad.linalg.solve, [(2, 3, 3), (2, 3, 2)], [well_conditioned, normal]
+    ),
+    Case(
+        "solve",
+        "solve (2,3,3),(3,)",
+        ad.linalg.solve,
+        [(2, 3, 3), (3,)],
+        [well_conditioned, normal],
+    ),
+    Case(
+        "solve",
+        "solve (3,3),(2,3,2) broadcasts a",
+        ad.linalg.solve,
+        [(3, 3), (2, 3, 2)],
+        [well_conditioned, normal],
+    ),
+    Case("cholesky", "cholesky(spd(a))", lambda a: ad.linalg.cholesky(spd(a)), [(3, 3)]),
+    Case("cholesky", "cholesky stack", lambda a: ad.linalg.cholesky(spd(a)), [(2, 3, 3)]),
+    Case("eigh", "eigh(sym(a))", eigh_parts, [(3, 3)]),
+    Case("eigh", "eigh(sym(a), 'U')", lambda a: eigh_parts(a, "U"), [(3, 3)]),
+    Case("eigh", "eigh stack", eigh_parts, [(2, 3, 3)]),
+    Case("sqrt", "norm of a vector", ad.linalg.norm, [(4,)]),
+    Case("sqrt", "norm, Frobenius", lambda x: ad.linalg.norm(x, "fro"), [(3, 4)]),
+    Case("sqrt", "norm axis=(0,1)", lambda x: ad.linalg.norm(x, axis=(0, 1)), [(3, 4, 2)]),
+    Case(
+        "sqrt",
+        "norm axis=1 keepdims",
+        lambda x: ad.linalg.norm(x, axis=1, keepdims=True),
+        [(3, 4, 2)],
+    ),
+    Case("abs", "norm ord=1", lambda x: ad.linalg.norm(x, 1), [(4,)], [nonzero]),
+    Case("pow_const", "norm ord=3", lambda x: ad.linalg.norm(x, 3), [(4,)], [nonzero]),
+    Case("max", "norm ord=inf", lambda x: ad.linalg.norm(x, np.inf), [(5,)], [distinct]),
+    Case(
+        "max", "norm ord=-inf axis=0", lambda x: ad.linalg.norm(x, -np.inf, 0), [(5, 2)], [distinct]
+    ),
+    Case("max", "matrix norm ord=1", lambda x: ad.linalg.norm(x, 1), [(3, 4)], [distinct]),
+    Case("max", "matrix norm ord=inf", lambda x: ad.linalg.norm(x, np.inf), [(3, 4)], [distinct]),
+    Case(
+        "max",
+        "matrix norm ord=-1 axis=(2,0)",
+        lambda x: ad.linalg.norm(x, -1, (2, 0)),
+        [(3, 2, 4)],
+        [distinct],
+    ),
 ]

@@ -21,7 +21,7 @@ LAYERS: dict[str, int] = {
     "rules": 2,
     # 3. the rows and the machinery every value type shares
     "elementwise": 3, "elementwise_extra": 3, "primitives": 4, "extend": 4, "array_ops": 6,
-    "linalg_ops": 6,
+    "linalg_ops": 6, "linalg": 6,
     "recording": 4, "graph": 4, "scalar_backward": 4, "tensor_args": 4,
     "batching": 2, "forward_sweep": 6,
     # 5. value types: interpreters of the table

@@ -6,7 +6,7 @@ run through ``check_grads`` (``ad.jvp`` and ``ad.vjp`` to second order against c
 differences, see gradcheck.py). Where autograd_ref has no function of numpy's name the row builds
 the same operation from what it has (flipud as ``x[::-1]``, trace as a sum of indexed entries, ...)
 and its id says so. Operations on the pending list (outer, cumsum, prod, var, std, clip, diag,
-squeeze, einsum) are in test_pending_ops.py. Inputs are drawn from one seeded generator.
+squeeze, einsum) are in test_ops_added_cases.py. Inputs are drawn from one seeded generator.
 """
 
 from __future__ import annotations

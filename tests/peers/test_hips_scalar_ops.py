@@ -6,7 +6,7 @@ second order against central differences) and, for float arguments, through ``ad
 Scalar engine) and ``ad.Dual``. Inputs come from a seeded generator in the ranges the peer uses.
 Functions autograd_ref has no name for (log2, arcsinh, sinc, ...) are written from the ones it
 has, and the row says so; the operations on the pending list (sign, log1p, ...) are in
-test_pending_ops.py.
+test_ops_added_cases.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ test_wrappers.py) and test_systematic.py's unary functions and reductions, on au
 Nested transforms are the point of most of these: the function under ``check_grads`` itself calls
 ``ad.grad``/``ad.jacrev``/``ad.hessian``, so fwd and rev second order checks differentiate
 through a whole inner transform (tolerances as in gradcheck.py). Cases needing pytrees, keyword
-arguments or has_aux are in test_pending_transforms.py.
+arguments or has_aux are in test_transform_api_cases.py.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def test_jacobian_scalar_to_vector():
 
 def test_jacobian_against_stacked_grads():
     """HIPS autograd tests/test_jacobian.py::test_jacobian_against_stacked_grads (the product
-    row waits for prod: test_pending_ops.py): the Jacobian's rows are the gradients."""
+    prod: test_ops_added_cases.py): the Jacobian's rows are the gradients."""
     scalar_funs = [
         lambda x: (x**3).sum(),
         lambda x: (ad.sin(x) + ad.sin(x)).sum() * x[0],
@@ -206,7 +206,7 @@ def test_jacobian_against_stacked_grads():
 
 def test_jacobian_higher_order():
     """HIPS autograd tests/test_jacobian.py::test_jacobian_higher_order (outer written as a
-    broadcast product; ad.outer is tested in test_pending_ops.py)."""
+    broadcast product; ad.outer is tested in test_ops_added_cases.py)."""
 
     def fun(x):
         return ad.sin(x[:, None] * x[None, :]) + ad.cos((x * x).sum())
@@ -252,7 +252,7 @@ def complicated_fun(a, b, c, d, e):
 
 def test_multigrad():
     """HIPS autograd tests/test_wrappers.py::test_multigrad and test_value_and_multigrad
-    (cosh written as (e^c + e^-c)/2; the f=, g= keywords are in test_pending_transforms.py):
+    (cosh written as (e^c + e^-c)/2; the f=, g= keywords are in test_transform_api_cases.py):
     argnums=(3, 1) gives (d/dd, d/db) in that order."""
     args = (0.5, -0.3, 0.2, -1.1, 0.7)
     got = ad.grad(complicated_fun, argnums=(3, 1))(*args)

@@ -5,7 +5,7 @@ which minitorch's backprop cases use).
 
 JAX's semantics: ``grad(f)(tree)`` returns a tree of the same structure; ``grad(f,
 has_aux=True)`` returns ``(gradient, aux)``; ``value_and_grad(f, has_aux=True)`` returns
-``((value, aux), gradient)``. They fail until those land. Values are compared with closed forms
+``((value, aux), gradient)``. Values are compared with closed forms
 (exact up to rounding: 1e-12) or with check_grads (gradcheck.py).
 """
 
