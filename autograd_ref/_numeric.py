@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from . import _numeric_extra
+
 NAMES = (
     "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs",
     "log1p", "expm1", "sinh", "cosh", "arcsin", "arccos", "arctan", "sign",
@@ -240,3 +242,8 @@ ARRAY = {
     "arctan": np.arctan,
     "sign": lambda x: np.sign(x.real) + 0j if np.iscomplexobj(x) else np.sign(x),
 }
+
+# numpy's other elementwise functions (log2, arctan2, mod, ...): see _numeric_extra
+FLOAT.update(_numeric_extra.FLOAT)
+COMPLEX.update(_numeric_extra.COMPLEX)
+ARRAY.update(_numeric_extra.ARRAY)

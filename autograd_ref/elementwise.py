@@ -132,7 +132,7 @@ def _pow_const_slope(g, xs, out, aux):
 
 
 def _unary(name, slope, expr, symbol, partial, value=None, doc=""):
-    on_float, on_complex, on_array = _FLOAT[name], _COMPLEX[name], _ARRAY[name]
+    on_float, on_complex, on_array = _FLOAT[name], _COMPLEX.get(name), _ARRAY[name]
     lin = (slope,)
     return register(
         Rule(
@@ -397,3 +397,4 @@ sign = _function(SIGN)
 # The one-input rows every value type offers as a method (``x.exp()``) and ``ad.*`` function.
 UNARY = (EXP, LOG, SIN, COS, TAN, TANH, SIGMOID, RELU, SQRT, ABS, LOG1P, EXPM1, SINH, COSH,
          ARCSIN, ARCCOS, ARCTAN, SIGN)  # fmt: skip
+unary_row, binary_row, public_function = _unary, _binary, _function  # for elementwise_extra

@@ -5,10 +5,11 @@ a :class:`~autograd_ref.Dual` or a :class:`~autograd_ref.Tensor`. That is what l
 function ``f`` be evaluated plainly, traced, differentiated in forward mode and in reverse mode, and
 checked with the complex step, without rewriting it.
 
-Each function is one row of the rule table (:mod:`autograd_ref.elementwise`), where its derivative
-and its numerics are written once; this module is the public list of names. The conventions (the
-subgradient 0 at kinks, overflow-free sigmoid and tanh, nan with a warning out of the domain) are
-documented there.
+Each function is one row of the rule table (:mod:`autograd_ref.elementwise`, and
+:mod:`autograd_ref.elementwise_extra` for the rest of numpy's elementwise functions), where its
+derivative and its numerics are written once; this module is the public list of names. The
+conventions (the subgradient 0 at kinks, overflow-free sigmoid and tanh, nan with a warning out of
+the domain) are documented there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,29 @@ from .elementwise import (  # noqa: A004
     tanh,
     where,
 )
+from .elementwise_extra import (  # noqa: A004  (numpy's names: round)
+    arctan2,
+    cbrt,
+    ceil,
+    deg2rad,
+    exp2,
+    floor,
+    fmod,
+    hypot,
+    log2,
+    log10,
+    logaddexp,
+    logaddexp2,
+    mod,
+    rad2deg,
+    reciprocal,
+    remainder,
+    rint,
+    round,
+    sinc,
+    square,
+    trunc,
+)
 from .rules import call, is_ad_value, register_ad_type
 
 
@@ -68,4 +92,8 @@ __all__ = [
     "abs", "arccos", "arcsin", "arctan", "clip", "cos", "cosh", "exp", "expm1", "is_ad_value",
     "log", "log1p", "maximum", "minimum", "register_ad_type", "relu", "sigmoid", "sign", "sin",
     "sinh", "sqrt", "tan", "tanh", "where",
+    # numpy's other elementwise functions (elementwise_extra)
+    "arctan2", "cbrt", "ceil", "deg2rad", "exp2", "floor", "fmod", "hypot", "log10", "log2",
+    "logaddexp", "logaddexp2", "mod", "rad2deg", "reciprocal", "remainder", "rint", "round",
+    "sinc", "square", "trunc",
 ]  # fmt: skip

@@ -79,6 +79,11 @@ def small(shape, rng):
     return rng.uniform(-1.0, 1.0, size=shape)
 
 
+def away_from_integers(shape, rng):
+    """Entries whose ratios and values stay clear of the jumps of floor, mod and friends."""
+    return rng.integers(-3, 4, size=shape) + rng.uniform(0.2, 0.8, size=shape)
+
+
 def distinct(shape, rng):
     """Entries at least 0.1 apart (no ties, so max/maximum are smooth at the point)."""
     n = int(np.prod(shape, dtype=int))
@@ -153,6 +158,31 @@ CASES = [
     Case("arctan", "arctan", ad.arctan, [(2, 3)]),
     Case("sign", "sign(x) * x", lambda x: ad.sign(x) * x, [(2, 3)], [nonzero]),
     Case("neg", "-x", lambda x: -x, [(2, 3)]),
+    # elementwise_extra: numpy's other elementwise functions
+    Case("log2", "log2", ad.log2, [(2, 3)], [positive]),
+    Case("log10", "log10", ad.log10, [(2, 3)], [positive]),
+    Case("exp2", "exp2", ad.exp2, [(2, 3)]),
+    Case("square", "square", ad.square, [(2, 3)]),
+    Case("reciprocal", "reciprocal", ad.reciprocal, [(2, 3)], [nonzero]),
+    Case("cbrt", "cbrt", ad.cbrt, [(2, 3)], [nonzero]),
+    Case("deg2rad", "deg2rad", ad.deg2rad, [(2, 3)]),
+    Case("rad2deg", "rad2deg", ad.rad2deg, [(2, 3)]),
+    Case("sinc", "sinc", ad.sinc, [(2, 3)]),
+    Case("sinc", "sinc at 0 and near it",
+         lambda x: ad.sinc(x * np.array([[0.0, 1e-3, 0.02], [1.0, -0.5, 2.5]])), [(2, 3)]),
+    Case("floor", "floor(x) * x", lambda x: ad.floor(x) * x, [(2, 3)], [away_from_integers]),
+    Case("ceil", "ceil(x) * x", lambda x: ad.ceil(x) * x, [(2, 3)], [away_from_integers]),
+    Case("rint", "rint(x) * x", lambda x: ad.rint(x) * x, [(2, 3)], [away_from_integers]),
+    Case("rint", "round(x, 1) + x", lambda x: ad.round(x * 0.01, 1) + x, [(2, 3)]),
+    Case("trunc", "trunc(x) * x", lambda x: ad.trunc(x) * x, [(2, 3)], [away_from_integers]),
+    Case("arctan2", "arctan2((3,4),(4,))", ad.arctan2, [(3, 4), (4,)]),
+    Case("hypot", "hypot((3,1),(4,))", ad.hypot, [(3, 1), (4,)], [nonzero, nonzero]),
+    Case("logaddexp", "logaddexp((3,4),(3,1))", ad.logaddexp, [(3, 4), (3, 1)]),
+    Case("logaddexp2", "logaddexp2((4,),(3,4))", ad.logaddexp2, [(4,), (3, 4)]),
+    Case("mod", "mod((3,4),(4,))", ad.mod, [(3, 4), (4,)], [away_from_integers, positive]),
+    Case("mod", "mod by negatives", lambda a, b: ad.remainder(a, -b), [(3, 4), (3, 4)],
+         [away_from_integers, positive]),
+    Case("fmod", "fmod((3,4),(3,1))", ad.fmod, [(3, 4), (3, 1)], [away_from_integers, positive]),
     Case("identity", "identity", lambda x: apply(P.IDENTITY, (x,)), [(2, 3)]),
     Case("exp", "exp", ad.exp, [(2, 3)]),
     Case("log", "log", ad.log, [(2, 3)], [positive]),

@@ -16,12 +16,12 @@ MAX_LINES = 400
 # Each module's floor; a module may import only from its own floor or below.
 LAYERS: dict[str, int] = {
     # 1. plain numbers
-    "_numeric": 1, "_rng": 1, "_checks": 3,
+    "_numeric": 1, "_numeric_extra": 1, "_rng": 1, "_checks": 3,
     # 2. the rule table
     "rules": 2,
     # 3. the rows and the machinery every value type shares
-    "elementwise": 3, "primitives": 4, "extend": 4, "array_ops": 6, "linalg_ops": 6,
-    "linalg": 6,
+    "elementwise": 3, "elementwise_extra": 3, "primitives": 4, "extend": 4, "array_ops": 6,
+    "linalg_ops": 6, "linalg": 6,
     "recording": 4, "graph": 4, "scalar_backward": 4, "tensor_args": 4,
     "batching": 2, "forward_sweep": 6,
     # 5. value types: interpreters of the table

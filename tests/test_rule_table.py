@@ -14,13 +14,16 @@ row must agree to 1e-14 relative (they use the same float or numpy routine, up t
 
 from __future__ import annotations
 
+import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 import autograd_ref as ad
 from autograd_ref import elementwise as E
+from autograd_ref import elementwise_extra as X
 from autograd_ref.rules import Rule
 
 H = 1e-6
@@ -34,11 +37,22 @@ POINTS: dict[str, tuple[float, ...]] = {
     "relu": (0.7,), "sqrt": (0.7,), "abs": (-0.7,), "log1p": (0.7,), "expm1": (0.7,),
     "sinh": (0.7,), "cosh": (0.7,), "arcsin": (0.4,), "arccos": (0.4,), "arctan": (0.7,),
     "sign": (-0.7,),
+    # elementwise_extra
+    "log2": (0.7,), "log10": (0.7,), "exp2": (0.7,), "square": (-0.7,), "reciprocal": (-0.7,),
+    "cbrt": (-0.7,), "deg2rad": (0.7,), "rad2deg": (0.7,), "sinc": (0.7,), "floor": (0.7,),
+    "ceil": (-0.7,), "rint": (1.3,), "trunc": (-1.3,), "arctan2": (0.7, -1.3),
+    "hypot": (0.7, -1.3), "logaddexp": (0.7, -1.3), "logaddexp2": (0.7, -1.3),
+    "mod": (-1.7, 0.6), "fmod": (-1.7, 0.6),  # floor(a/b) = -3, trunc(a/b) = -2
 }  # fmt: skip
 
 AUX = {"pow_const": 2.5, "clip": (-1.0, 1.0)}
 
-ROWS = [r for r in vars(E).values() if isinstance(r, Rule) and r.scalar is not None]
+ROWS = [
+    r
+    for module in (E, X)
+    for r in vars(module).values()
+    if isinstance(r, Rule) and r.scalar is not None
+]
 IDS = [r.name for r in ROWS]
 
 
@@ -165,3 +179,33 @@ def test_domain_errors_warn_and_give_nan():
             assert math.isnan(fn(x))
     with pytest.warns(RuntimeWarning, match="overflow"):
         assert ad.sinh(1000.0) == math.inf
+
+
+def test_extra_domain_errors_warn_as_numpy_does():
+    """The float forms of elementwise_extra give numpy's nan/inf and warning, not an exception."""
+    cases = [(ad.log2, (-1.0,), "invalid value"), (ad.log10, (0.0,), "divide by zero"),
+             (ad.reciprocal, (0.0,), "divide by zero"), (ad.exp2, (2000.0,), "overflow"),
+             (ad.square, (1e200,), "overflow"), (ad.mod, (1.0, 0.0), "invalid value"),
+             (ad.fmod, (1.0, 0.0), "invalid value")]  # fmt: skip
+    for fn, args, message in cases:
+        with pytest.warns(RuntimeWarning, match=message):
+            got = fn(*args)
+        with np.errstate(all="ignore"):
+            want = float(fn.rule.on_array(*(np.float64(a) for a in args)))
+        assert got == want or (math.isnan(got) and math.isnan(want)), fn.__name__
+
+
+@pytest.mark.parametrize("rule", [r for r in ROWS if r in vars(X).values()], ids=lambda r: r.name)
+def test_extra_float_forms_equal_numpy(rule):
+    """Each float form (the fast path of Scalar and Dual) gives numpy's number (to the last bit
+    or two: math.cbrt and numpy's differ by an ulp), also at 0, at halves (rint rounds half to
+    even), at the infinities and at nan."""
+    special = [0.0, -0.0, 0.5, 1.5, -2.5, 2.0, -0.7, 3.3, 1e300, math.inf, -math.inf, math.nan]
+    for args in itertools.product(special, repeat=rule.nargs):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = rule.on_float(*args)
+            want = float(rule.on_array(*(np.float64(a) for a in args)))
+        assert type(got) is float
+        same = got == want or abs(got - want) <= 1e-15 * abs(want)
+        assert same or (math.isnan(got) and math.isnan(want)), (rule.name, args, got, want)

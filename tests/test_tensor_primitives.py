@@ -14,13 +14,21 @@ from tensor_cases import (
 )
 
 import autograd_ref as ad
-from autograd_ref import array_ops, elementwise, linalg, linalg_ops, modes, primitives
+from autograd_ref import (
+    array_ops,
+    elementwise,
+    elementwise_extra,
+    linalg,
+    linalg_ops,
+    modes,
+    primitives,
+)
 from autograd_ref.rules import Rule
 
 # Every row the library itself defines (a test may add its own rows to the shared table).
 LIBRARY_ROWS = {
     r.name
-    for module in (elementwise, primitives, modes, array_ops, linalg_ops, linalg)
+    for module in (elementwise, elementwise_extra, primitives, modes, array_ops, linalg_ops, linalg)
     for r in vars(module).values()
     if isinstance(r, Rule)
 }
