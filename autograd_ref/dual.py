@@ -15,6 +15,7 @@ import numpy as np
 
 from ._checks import operand_error, to_float
 from .elementwise import ADD, DIV, MUL, NEG, POW, POW_CONST, SUB, UNARY
+from .elementwise_extra import MOD
 from .rules import Rule, register_ad_type, unary_method
 
 _new = object.__new__
@@ -161,7 +162,7 @@ def _operators(rule: Rule, symbol: str):
 
 
 for _name, _rule, _symbol in (("add", ADD, "+"), ("sub", SUB, "-"), ("mul", MUL, "*"),
-                              ("truediv", DIV, "/")):  # fmt: skip
+                              ("truediv", DIV, "/"), ("mod", MOD, "%")):  # fmt: skip
     _op, _rop = _operators(_rule, _symbol)
     setattr(Dual, f"__{_name}__", _op)
     setattr(Dual, f"__r{_name}__", _rop)

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import elementwise as E
+from . import elementwise_extra as EX
 from . import primitives as P
 from .batching import align, lead_shape
 from .rules import Rule
@@ -61,7 +62,8 @@ def batch_kind(rule: Rule) -> str:
 
 
 for _rule in (*E.UNARY, P.ADD, P.SUB, P.MUL, P.DIV, P.POW, P.MAXIMUM, P.MINIMUM, P.NEG,
-              P.IDENTITY, P.POW_CONST, P.CLIP, P.WHERE, P.LEAKY_RELU, P.ELU):  # fmt: skip
+              P.IDENTITY, P.POW_CONST, P.CLIP, P.WHERE, P.LEAKY_RELU, P.ELU,
+              *EX.EXTRA_UNARY, *EX.EXTRA_BINARY):  # fmt: skip
     declare_batched(_rule, ELEMENTWISE)
 for _rule in (P.SUM, P.MEAN, P.MAX, P.RESHAPE, P.TRANSPOSE, P.GETITEM, P.SCATTER, P.CONCATENATE,
               P.MATMUL, P.SOFTMAX, P.LOG_SOFTMAX, P.SUM_TO, P.BROADCAST):  # fmt: skip

@@ -49,6 +49,7 @@ from .elementwise import (
     SUB,
     UNARY,
 )
+from .elementwise_extra import MOD
 from .rules import Rule, register_ad_type
 from .scalar_backward import backward as fused_backward
 
@@ -189,6 +190,14 @@ class Scalar:
     def __rpow__(self, other):
         other = _lift(other, "**", self, reflected=True)
         return other if other is NotImplemented else other**self
+
+    def __mod__(self, other):
+        o = _lift(other, "%", self)
+        return o if o is NotImplemented else self.__ad_apply__(MOD, (self, o))
+
+    def __rmod__(self, other):
+        o = _lift(other, "%", self, reflected=True)
+        return o if o is NotImplemented else self.__ad_apply__(MOD, (o, self))
 
     def __neg__(self):
         return _node(-self.value, self, None, NEG)

@@ -30,6 +30,7 @@ import numpy as np
 from . import primitives as P
 from . import recording as R
 from .elementwise import UNARY
+from .elementwise_extra import MOD
 from .graph import accumulate_into_leaves, backprop, topological_order  # noqa: F401  (re-exported)
 from .recording import (  # noqa: F401  (re-exported for the transforms)
     forward_depth,
@@ -357,7 +358,8 @@ def _binary_methods(rule: Rule, symbol: str):
 
 
 for _name, _rule, _symbol in (("add", P.ADD, "+"), ("sub", P.SUB, "-"), ("mul", P.MUL, "*"),
-                              ("truediv", P.DIV, "/"), ("matmul", P.MATMUL, "@")):  # fmt: skip
+                              ("truediv", P.DIV, "/"), ("matmul", P.MATMUL, "@"),
+                              ("mod", MOD, "%")):  # fmt: skip
     _op, _rop = _binary_methods(_rule, _symbol)
     setattr(Tensor, f"__{_name}__", _op)
     setattr(Tensor, f"__r{_name}__", _rop)

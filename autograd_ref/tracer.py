@@ -116,6 +116,12 @@ class Tracer:
     def __rpow__(self, other):
         return self._binary("pow", "**", other, reflected=True)
 
+    def __mod__(self, other):
+        return self._binary("mod", "%", other)
+
+    def __rmod__(self, other):
+        return self._binary("mod", "%", other, reflected=True)
+
     def __neg__(self):
         return self._tape.record("neg", (self,))
 

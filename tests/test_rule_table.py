@@ -209,3 +209,16 @@ def test_extra_float_forms_equal_numpy(rule):
         assert type(got) is float
         same = got == want or abs(got - want) <= 1e-15 * abs(want)
         assert same or (math.isnan(got) and math.isnan(want)), (rule.name, args, got, want)
+
+
+def test_the_percent_operator_is_the_mod_row():
+    """HIPS autograd's test_mod and test_rmod use `%`: every value type maps it to the mod row."""
+    a, b = 7.5, 2.0
+    da, db = ad.grad(lambda x, y: x % y, argnums=(0, 1))(a, b)
+    assert (da, db) == (1.0, -3.0)  # d/da = 1, d/db = -floor(a/b)
+    assert (ad.Dual(a, 1.0) % b).tangent == 1.0
+    assert (a % ad.Dual(b, 1.0)).tangent == -3.0
+    t = ad.Tensor([a, -a], requires_grad=True)
+    (t % b).sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0])
+    assert ad.trace(lambda x: x % b, a).outputs[0].value == a % b
