@@ -159,8 +159,14 @@ def assert_graded(run: Watched) -> None:
 
 
 def grader_processes(run: Watched) -> dict[int, set[bytes]]:
-    """The command lines seen, but for the CLI's own (which holds what the user typed)."""
-    children = {pid: lines for pid, lines in run.cmdlines.items() if pid != run.pid}
+    """The command lines seen, but for the CLI's own (which holds what the user typed).
+
+    A child caught between fork and exec still carries the CLI's own command line (the same
+    process image, not a new command): it is the CLI's line, not a leak, so it is left out too.
+    """
+    own = run.cmdlines.get(run.pid, set())
+    children = {pid: {line for line in lines if line not in own}
+                for pid, lines in run.cmdlines.items() if pid != run.pid}
     kernels = [line for lines in children.values() for line in lines
                if b"bwrap" in line or b"launch.py" in line]
     assert kernels, "the watch saw no kernel: it proves nothing"
