@@ -42,7 +42,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import checks, clean, environment, feedback, gradebook, grades, late
+from . import (
+    checks,
+    clean,
+    environment,
+    feedback,
+    gradebook,
+    gradebook_hand,
+    grades,
+    late,
+    late_grading,
+)
 from .cluster import Cluster
 from .intake import Intake, name_problem
 from .layout import CourseError, Workspace, assignment_ids, check_course_root
@@ -51,7 +61,7 @@ from .limits import mode as limits_mode
 from .limits import remove_stale_cgroups
 from .notebooks import write
 from .records import GradingOptions, NotebookResult, Status, Task
-from .report import Row, note_page, status_counts, table, write_csv
+from .report import Row, note_page, summary, write_csv  # noqa: F401  (batch.summary)
 from .sandbox import require_bwrap
 from .submission import entries
 
@@ -161,48 +171,6 @@ def _refresh(ws: Workspace, rows: list[Row], names: dict[str, str]) -> None:
             grades.rerender_page(ws, row, sub)  # hand grades entered since show on the page
 
 
-def _apply_late(ws: Workspace, policy: late.LatePolicy, rows: list[tuple[Row, str]],
-                times: dict[tuple[str, str], datetime], log) -> None:
-    """The late policy, from scratch, on rows that ran: (row, the student's folder name).
-
-    The penalty goes into the gradebook (:func:`autodiff_course.gradebook.apply_late`) and the
-    row gets the totals, the collection time and the policy's note in place of any earlier one.
-    """
-    ran = [(row, student) for row, student in rows if row.status.ran]
-    if not policy.deadlines and not any(r.late_penalty or late.has_note(r.message)
-                                        for r, _ in ran):
-        return  # no deadlines and nothing left of an earlier policy: no gradebook work
-    decisions: dict[tuple[str, str, str], late.Decision] = {}
-
-    def decide(entry: gradebook.LateEntry, score: float, max_score: float) -> float:
-        decision = policy.decide(entry.assignment, entry.student,
-                                 times.get((entry.student, entry.assignment)), score, max_score)
-        decisions[(entry.assignment, entry.student, entry.notebook)] = decision
-        return decision.penalty
-
-    entries = [gradebook.LateEntry(row.assignment, student, row.notebook,
-                                   policy.deadline(row.assignment, student))
-               for row, student in ran]
-    try:
-        found = gradebook.apply_late(ws, entries, decide)
-    except Exception as err:  # noqa: BLE001 - the rows stand; the next run applies it again
-        log(f"the late policy could not be applied: {clean.line(err, 300)}")
-        for row, _ in ran:
-            row.message += f"; the late policy could not be applied ({type(err).__name__})"
-        return
-    for row, student in ran:
-        key = (row.assignment, student, row.notebook)
-        if key not in found:
-            continue
-        now = found[key]
-        row.score, row.max_score = now.score, now.max_score
-        row.pending_manual, row.late_penalty = now.pending, now.late_penalty
-        when = times.get((student, row.assignment))
-        if when is not None:
-            row.collected = when.isoformat()
-        row.message = late.with_note(row.message, decisions[key].note)
-
-
 def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                    policy: late.LatePolicy, log) -> list[Row]:
     rows = []
@@ -219,9 +187,9 @@ def _write_results(ws: Workspace, results: list[NotebookResult], reader: Intake,
                                           result.scores, when)
                 row.collected = when.isoformat()
                 grades.apply_totals(row, totals)
-                grades.mark_hand_grades(result.parts, gradebook.hand_grades(
+                grades.mark_hand_grades(result.parts, gradebook_hand.hand_grades(
                     ws, result.assignment, result.student, result.notebook))
-                _apply_late(ws, policy, [(row, result.student)], reader.times, log)
+                late_grading.apply_policy(ws, policy, [(row, result.student)], reader.times, log)
             elif not result.retry:
                 gradebook.forget(ws, [(result.assignment, result.student)])
             # a result the grader's own trouble caused keeps the earlier scores and hand grades:
@@ -247,7 +215,7 @@ def _reopen_changed_answers(ws: Workspace, result: NotebookResult, row: Row, log
     a hand grade again (the earlier score kept in its Formgrader comment), and the row says so."""
     previous = ws.autograded / result.student / result.assignment / f"{result.notebook}.ipynb"
     changed = grades.changed_answers(previous, result.autograded)
-    for cell, score, top in gradebook.reopen(ws, result.assignment, result.student,
+    for cell, score, top in gradebook_hand.reopen(ws, result.assignment, result.student,
                                              result.notebook, changed):
         note = grades.changed_note(cell, score, top)
         row.message += note
@@ -353,7 +321,7 @@ def autograde(
         if before_grading is not None:
             before_grading(ws)
         folders = _students(submissions, students)  # the demo's are written just above
-        gradebook.set_duedates(ws, {a: policy.deadlines.get(a) for a in scope})
+        late_grading.set_duedates(ws, {a: policy.deadlines.get(a) for a in scope})
         return _run(folders, root, ws, scope, options, cluster, regrade, progress, log,
                     started, mode, policy)
     finally:
@@ -393,8 +361,8 @@ def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str]
                 tasks.append(task)
     reader.collection.save()
     _refresh(ws, kept, names)
-    _apply_late(ws, policy, [(r, names.get(r.student, r.student)) for r in kept], reader.times,
-                log)
+    pairs = [(r, names.get(r.student, r.student)) for r in kept]
+    late_grading.apply_policy(ws, policy, pairs, reader.times, log)
     rows.extend(kept)
     _write_unrun(ws, [r for r in rows if not r.status.ran], names, ledger)
 
@@ -426,29 +394,3 @@ def _run(folders: list[os.DirEntry], root: Path, ws: Workspace, scope: list[str]
     return Outcome(rows, time.perf_counter() - started, grading, len(results), ws, setup,
                    cluster.jobs, mode, up_to_date=len(kept), scheduler=cluster.scheduler,
                    graded=graded, extra_notebooks=len(reader.extras))
-
-
-def summary(outcome: Outcome) -> str:
-    rows = outcome.rows
-    lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}",
-             f"this run: {outcome.executed} notebooks graded, {outcome.up_to_date} up to date "
-             "(not graded again)"]
-    penalised = [r.late_penalty for r in rows if r.late_penalty]
-    if penalised:
-        lines.append(f"late penalties (course.toml): {len(penalised)} notebooks, "
-                     f"{sum(penalised):g} points off in all")
-    if outcome.extra_notebooks:
-        lines.append(f"{outcome.extra_notebooks} submissions hold notebooks beside the graded "
-                     "one (see their rows; `autodiff-course pick` grades another)")
-    where = f"on {outcome.scheduler}" if outcome.scheduler else f"with --jobs {outcome.jobs}"
-    if outcome.executed:
-        lines.append(
-            f"graded {outcome.executed} notebooks {where}: "
-            f"{outcome.seconds_grading / outcome.executed:.2f} s per notebook "
-            f"({outcome.seconds_grading:.1f} s of grading after {outcome.seconds_setup:.1f} s "
-            "of set-up)")
-    ws = outcome.workspace
-    lines.append(f"grades: {ws.grades_csv}")
-    lines.append(f"feedback: {ws.feedback}/<student>/<assignment>/")
-    lines.append(f"gradebook: {ws.shown_db_url}")
-    return "\n".join(lines)

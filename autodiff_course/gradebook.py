@@ -35,7 +35,7 @@ import multiprocessing
 import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -335,60 +335,6 @@ def record(ws: Workspace, assignment: str, student: str, notebook: str,
         return totals(gb.find_submission_notebook(notebook, assignment, student))
 
 
-def hand_grades_of(sub) -> dict[str, tuple[float, str | None]]:
-    """{cell: (score, comment)} of the cells of a submitted notebook graded by hand."""
-    comments = {c.name: c.manual_comment for c in sub.comments if c.manual_comment}
-    return {g.name: (float(g.score), comments.get(g.name)) for g in sub.grades
-            if g.manual_score is not None and not g.needs_manual_grade}
-
-
-def hand_grades(ws: Workspace, assignment: str, student: str,
-                notebook: str) -> dict[str, tuple[float, str | None]]:
-    """:func:`hand_grades_of` one submitted notebook (empty when it is not in the gradebook)."""
-    from nbgrader.api import MissingEntry
-
-    with opened(ws) as gb:
-        try:
-            return hand_grades_of(gb.find_submission_notebook(notebook, assignment, student))
-        except MissingEntry:
-            return {}
-
-
-def reopen(ws: Workspace, assignment: str, student: str, notebook: str,
-           cells: list[str]) -> list[tuple[str, float, float]]:
-    """Flag again the written answers in ``cells`` that were graded by hand: the student handed
-    in a different answer since. Returns (cell, earlier hand score, points) of each one reopened.
-
-    The earlier score is not lost: it goes into the cell's automatic comment, which Formgrader
-    shows in the comment box, so the person grading the new answer sees what the old one got.
-    """
-    from nbgrader.api import MissingEntry
-
-    reopened = []
-    if not cells:
-        return reopened
-    with opened(ws) as gb:
-        for name in cells:
-            try:
-                grade = gb.find_grade(name, notebook, assignment, student)
-            except MissingEntry:
-                continue
-            if grade.manual_score is None:
-                continue
-            reopened.append((name, float(grade.manual_score), float(grade.max_score)))
-            try:
-                gb.find_comment(name, notebook, assignment, student).auto_comment = (
-                    f"The answer changed after it was graded {grade.manual_score:g}/"
-                    f"{grade.max_score:g} by hand; grade the new answer.")
-            except MissingEntry:
-                pass
-            grade.manual_score = None
-            grade.extra_credit = None
-            grade.needs_manual_grade = True
-        gb.db.commit()
-    return reopened
-
-
 def forget(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
     """Remove the submissions of (assignment, student) pairs whose notebooks did not run."""
     from nbgrader.api import MissingEntry
@@ -408,60 +354,6 @@ def utc_naive(when: datetime | None) -> datetime | None:
     if when is None or when.tzinfo is None:
         return when
     return when.astimezone(UTC).replace(tzinfo=None)
-
-
-def set_duedates(ws: Workspace, duedates: dict[str, datetime | None]) -> None:
-    """Each assignment's ``Assignment.duedate`` (None: no deadline), as nbgrader keeps it.
-
-    Without a deadline no extension is kept either: nbgrader adds a submission's extension to
-    its assignment's duedate, which fails on a missing one (Formgrader would too).
-    """
-    with opened(ws) as gb:
-        for assignment, due in duedates.items():
-            found = gb.find_assignment(assignment)
-            found.duedate = utc_naive(due)
-            if due is None:
-                for submission in found.submissions:
-                    submission.extension = None
-        gb.db.commit()
-
-
-@dataclass
-class LateEntry:
-    """One submitted notebook to which the late policy is applied."""
-
-    assignment: str
-    student: str
-    notebook: str
-    deadline: datetime | None  # the student's own (an extension when there is one)
-
-
-def apply_late(ws: Workspace, entries: list[LateEntry],
-               decide: Callable[[LateEntry, float, float], float]) -> dict[tuple, Totals]:
-    """Store ``decide(entry, raw score, max score)`` as each notebook's late penalty.
-
-    The penalty is *set* in nbgrader's ``SubmittedNotebook.late_submission_penalty`` (None when
-    0), never subtracted, so re-applying a policy cannot take points twice; a student's later
-    deadline is stored as nbgrader's ``Submission.extension``. Returns the totals by
-    (assignment, student, notebook); entries without a submission are left out.
-    """
-    from nbgrader.api import MissingEntry
-
-    found = {}
-    with opened(ws) as gb:
-        for entry in entries:
-            try:
-                sub = gb.find_submission_notebook(entry.notebook, entry.assignment, entry.student)
-            except MissingEntry:
-                continue
-            due = sub.assignment.assignment.duedate
-            mine = utc_naive(entry.deadline)
-            sub.assignment.extension = (mine - due) if due and mine and mine > due else None
-            penalty = decide(entry, float(sub.score), float(sub.max_score))
-            sub.late_submission_penalty = penalty or None
-            found[(entry.assignment, entry.student, entry.notebook)] = sub
-        gb.db.commit()
-        return {key: totals(sub) for key, sub in found.items()}
 
 
 def manual_scores(ws: Workspace, assignment: str) -> dict[tuple[str, str, str], float]:

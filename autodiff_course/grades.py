@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import clean, feedback, gradebook
+from . import clean, feedback, gradebook, gradebook_hand
 from .layout import CourseError, Workspace
 from .notebooks import grade_id, is_written, read
 from .records import Status
@@ -308,7 +308,7 @@ def rerender_page(ws: Workspace, row: Row, sub) -> bool:
         cells = [feedback.Cell(**c) for c in data["cells"]]
     except (OSError, ValueError, TypeError, KeyError):
         return False
-    mark_hand_grades(parts, gradebook.hand_grades_of(sub))
+    mark_hand_grades(parts, gradebook_hand.hand_grades_of(sub))
     page = feedback.page(student=row.student, assignment=row.assignment, notebook=row.notebook,
                          score=row.score, max_score=row.max_score, status=row.status,
                          summary=row.message, parts=parts, cells=cells,

@@ -35,6 +35,10 @@ from pathlib import Path
 
 from . import clean, gradebook, gradebook_backup
 from .layout import CourseError, Workspace, assignment_ids, check_course_root, source_notebooks
+from .migrate_report import (
+    points_text,
+    report,  # noqa: F401  (the CLI prints it as migrate.report)
+)
 from .notebooks import read
 from .records import GradingOptions
 
@@ -71,16 +75,6 @@ class Summary:
     pending: list[str] = field(default_factory=list)  # new parts graded by hand
 
 
-def _where(p: gradebook_backup.PutBack) -> str:
-    return clean.line(f"{p.student} {p.assignment}/{p.notebook}/{p.cell}", 300)
-
-
-# --- what changed ---------------------------------------------------------------------------
-
-def _points(value: float) -> str:
-    return f"{value:g} point" + ("" if value == 1 else "s")
-
-
 def _kind(source: dict, cell: str) -> str:
     locked = source.get(cell, (None, True))[1]
     return "automatic" if locked else "graded by hand"
@@ -102,15 +96,15 @@ def describe(assignment: str, before: dict, root: Path) -> list[str]:
         (old_grade, old_source), (new_grade, new_source) = before[name], after[name]
         old_total, new_total = (sum(p for p, _ in g.values()) for g in (old_grade, new_grade))
         for cell in sorted(set(new_grade) - set(old_grade)):
-            lines.append(f"{where}: part added: {cell} ({_points(new_grade[cell][0])}, "
+            lines.append(f"{where}: part added: {cell} ({points_text(new_grade[cell][0])}, "
                          f"{_kind(new_source, cell)})")
         for cell in sorted(set(old_grade) - set(new_grade)):
-            lines.append(f"{where}: part removed: {cell} ({_points(old_grade[cell][0])}, "
+            lines.append(f"{where}: part removed: {cell} ({points_text(old_grade[cell][0])}, "
                          f"{_kind(old_source, cell)})")
         for cell in sorted(set(old_grade) & set(new_grade)):
             if old_grade[cell][0] != new_grade[cell][0]:
                 lines.append(f"{where}: part re-weighted: {cell} {old_grade[cell][0]:g} -> "
-                             f"{_points(new_grade[cell][0])} ({_kind(new_source, cell)})")
+                             f"{points_text(new_grade[cell][0])} ({_kind(new_source, cell)})")
         edited = sorted(c for c in set(old_source) & set(new_source)
                         if old_source[c][:3] != new_source[c][:3])
         if edited:
@@ -119,7 +113,7 @@ def describe(assignment: str, before: dict, root: Path) -> list[str]:
         if others:
             lines.append(f"{where}: cells added or removed: {', '.join(others)}")
         if old_total != new_total:
-            lines.append(f"{where}: worth {old_total:g} -> {_points(new_total)}")
+            lines.append(f"{where}: worth {old_total:g} -> {points_text(new_total)}")
     return lines
 
 
@@ -332,7 +326,7 @@ def _finish(root: Path, ws: Workspace, path: Path, data: dict, options: GradingO
         for notebook in source_notebooks(root, assignment):
             grade, source = gradebook.expected_cells(read(notebook))
             old_grade = old_cells.get(notebook.stem, ({}, {}))[0]
-            summary.pending += [f"{assignment}/{notebook.stem}/{c} ({_points(grade[c][0])})"
+            summary.pending += [f"{assignment}/{notebook.stem}/{c} ({points_text(grade[c][0])})"
                                 for c in sorted(set(grade) - set(old_grade))
                                 if _kind(source, c) == "graded by hand"]
         if ws.submitted.is_dir() and any((e / assignment).is_dir()
@@ -367,37 +361,3 @@ def _finish(root: Path, ws: Workspace, path: Path, data: dict, options: GradingO
     _write(path, data)
     summary.assignments += names
     summary.backup = path
-
-
-def report(summary: Summary, ws: Workspace) -> str:
-    """The printed summary of a migration."""
-    if summary.backup is None:
-        return ""
-    grades = [p for p in summary.kept if p.kind == "score"]
-    lines = [f"migrated {', '.join(summary.assignments)}: {len(summary.regraded)} submissions "
-             "re-graded"]
-    lines += [f"  {clean.line(s, 300)}" for s in summary.scores]
-    lines.append(f"hand grades: {len(grades)} kept, {len(summary.clipped)} clipped, "
-                 f"{len([p for p in summary.dropped if p.kind == 'score'])} dropped; "
-                 f"{summary.comments_kept} comment{'' if summary.comments_kept == 1 else 's'} "
-                 "kept")
-    for p in summary.clipped:
-        was = f", was {p.old_max:g}" if p.old_max != p.new_max else ""
-        lines.append(f"  clipped: {_where(p)} {p.old:g} -> {p.new:g} (the part is now worth "
-                     f"{_points(p.new_max)}{was}): review it in Formgrader")
-    for p in summary.dropped:
-        shown = p.old if isinstance(p.old, str) else f"{p.old:g}"
-        lines.append(f"  dropped ({p.kind}, the part was removed): {_where(p)} "
-                     f"{clean.line(shown, 80)}")
-    for where in summary.not_regraded:
-        lines.append(f"  not re-graded (no file kept in {ws.submitted}): {clean.line(where, 200)}"
-                     "; its hand grades are in the backup only")
-    for where in summary.lost:
-        lines.append(f"  lost in the re-grade (the notebook could not be graded): "
-                     f"{clean.line(where, 200)}; see the backup")
-    for where in summary.pending:
-        lines.append("  new part graded by hand, not in any submission made before it (0 until "
-                     f"answered or graded by hand): {where}")
-    lines.append(f"backup of the hand grades: {summary.backup}")
-    lines.append(f"grades: {ws.grades_csv}")
-    return "\n".join(lines)

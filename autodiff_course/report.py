@@ -149,3 +149,30 @@ def note_page(row: Row) -> str:
         "<p>Check your notebook with <code>autodiff-course validate &lt;notebook&gt;</code> "
         "before submitting again.</p>\n</body></html>\n"
     )
+
+
+def summary(outcome) -> str:
+    """What ``autodiff-course autograde`` prints after a batch (``outcome``: a batch.Outcome)."""
+    rows = outcome.rows
+    lines = [table(rows), "", f"{len(rows)} rows: {status_counts(rows)}",
+             f"this run: {outcome.executed} notebooks graded, {outcome.up_to_date} up to date "
+             "(not graded again)"]
+    penalised = [r.late_penalty for r in rows if r.late_penalty]
+    if penalised:
+        lines.append(f"late penalties (course.toml): {len(penalised)} notebooks, "
+                     f"{sum(penalised):g} points off in all")
+    if outcome.extra_notebooks:
+        lines.append(f"{outcome.extra_notebooks} submissions hold notebooks beside the graded "
+                     "one (see their rows; `autodiff-course pick` grades another)")
+    where = f"on {outcome.scheduler}" if outcome.scheduler else f"with --jobs {outcome.jobs}"
+    if outcome.executed:
+        lines.append(
+            f"graded {outcome.executed} notebooks {where}: "
+            f"{outcome.seconds_grading / outcome.executed:.2f} s per notebook "
+            f"({outcome.seconds_grading:.1f} s of grading after {outcome.seconds_setup:.1f} s "
+            "of set-up)")
+    ws = outcome.workspace
+    lines.append(f"grades: {ws.grades_csv}")
+    lines.append(f"feedback: {ws.feedback}/<student>/<assignment>/")
+    lines.append(f"gradebook: {ws.shown_db_url}")
+    return "\n".join(lines)
