@@ -54,9 +54,8 @@ from .elementwise import (  # noqa: F401  (re-exported: the array rows' helpers 
     sum_to_array,
     where,
 )
-from .rules import TABLE, Rule, call, register
+from .rules import Rule, call, register
 
-PRIMITIVES = TABLE  # the one table; kept under its old name for readers of older notebooks
 unbroadcast = sum_to  # the name most write-ups use for this reduction
 _PLAIN = (np.ndarray, np.generic, float, int)
 _add_reduce = np.add.reduce  # np.sum without its Python wrapper: this runs in every backward pass

@@ -2,7 +2,7 @@
 
 A Tensor is a float64 numpy array (``.data``) that remembers how it was computed, exactly like
 :class:`~autograd_ref.Scalar` does for one number: its inputs (``_parents``), the primitive that
-made it (``_op``, an entry of :data:`autograd_ref.primitives.PRIMITIVES`) and one non-differentiable
+made it (``_op``, a row of :data:`autograd_ref.rules.TABLE`) and one non-differentiable
 extra (``_aux``: an axis, a shape, an index, a constant exponent). No closure is stored, so the
 graph has no reference cycles and is freed by reference counting.
 

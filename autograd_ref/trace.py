@@ -155,7 +155,7 @@ class Trace(TraceViews):
     def _local_partials(self) -> dict[int, list[tuple[int, int, float]]]:
         """For each operation: (operand position, operand index, ∂vᵢ/∂operand) per node operand.
 
-        The numbers are the VJP rules of scalar.PRIMITIVES seeded with 1.
+        The numbers are the rows' VJP rules seeded with 1.
         """
         if self._partials is None:
             partials: dict[int, list[tuple[int, int, float]]] = {}

@@ -35,7 +35,7 @@ def fused_gradients(build, values):
 
 
 def table_gradients(build, values, create_graph=False):
-    """Gradients from S._backprop, which applies only the PRIMITIVES table's rules."""
+    """Gradients from scalar_backward.backprop, which applies only the rows' rules."""
     xs = [ad.Scalar(v) for v in values]
     out = build(*xs)
     order = SB.backprop(out, 1.0, create_graph=create_graph)
